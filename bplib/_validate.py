@@ -1,0 +1,102 @@
+"""Input checks shared by the library, so every error reads as a sentence a student understands.
+
+Each helper takes ``where`` (who is complaining, e.g. ``"Linear(3 -> 2)"``) and ``name``
+(which argument), and raises ``TypeError``/``ValueError`` that says what was given and what
+was expected, instead of letting a numpy broadcast error surface deep inside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(x, name: str, where: str, dtype=None) -> np.ndarray:
+    """Return ``x`` as a real floating-point array (ints and bools are converted)."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{where}: {name} must be an array of numbers, got the string {x!r}.")
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{where}: {name} could not be turned into a numeric array ({exc}).") from exc
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(dtype or np.float64)
+    elif arr.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: {name} must hold real numbers (float32 or float64), "
+            f"got an array of dtype {arr.dtype}."
+        )
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr
+
+
+def check_ndim(x: np.ndarray, ndim: int, name: str, where: str, layout: str) -> None:
+    """Raise if ``x`` does not have ``ndim`` dimensions; ``layout`` names them, e.g. ``"(N, D)"``."""
+    if x.ndim != ndim:
+        raise ValueError(
+            f"{where}: {name} must be {ndim}-D with shape {layout}, got {x.ndim}-D shape {x.shape}."
+            + (" Add a batch dimension, e.g. x[None, :]." if x.ndim == ndim - 1 else "")
+        )
+
+
+def check_nonempty(x: np.ndarray, name: str, where: str) -> None:
+    """Raise on an empty batch."""
+    if x.size == 0:
+        raise ValueError(f"{where}: {name} is empty (shape {x.shape}); a batch needs at least one example.")
+
+
+def check_finite(x: np.ndarray, name: str, where: str) -> None:
+    """Raise if ``x`` contains NaN or infinity, naming the first bad position."""
+    if not np.all(np.isfinite(x)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+        raise ValueError(
+            f"{where}: {name} contains {x[bad]} at index {list(bad)}; inputs must be finite numbers. "
+            "A NaN here usually comes from an earlier step that diverged (try a lower learning rate)."
+        )
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:
+    """Raise if two arrays that must match element by element have different shapes."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{where}: {names[0]} has shape {a.shape} but {names[1]} has shape {b.shape}; "
+            "they must have the same shape."
+        )
+
+
+def check_positive_int(value, name: str, where: str) -> int:
+    """Return ``value`` as an int, raising unless it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{where}: {name} must be a whole number >= 1, got {value!r}.")
+    return int(value)
+
+
+def check_reduction(reduction: str, where: str) -> str:
+    """Return ``reduction`` if it is one of 'mean', 'sum', 'none'."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
+    return reduction
+
+
+def class_labels(labels, num_classes: int, batch: int, where: str) -> np.ndarray:
+    """Return integer class labels of shape (N,), each in ``[0, num_classes)``."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+            hint = " They look like whole numbers: pass labels.astype(int)."
+        else:
+            hint = " Cross-entropy wants the index of the correct class, not one-hot rows or probabilities."
+        raise TypeError(f"{where}: labels must be integer class indices, got dtype {labels.dtype}.{hint}")
+    if labels.shape != (batch,):
+        raise ValueError(
+            f"{where}: labels must have shape ({batch},), one class index per row of logits, "
+            f"got shape {labels.shape}."
+        )
+    out_of_range = (labels < 0) | (labels >= num_classes)
+    if np.any(out_of_range):
+        i = int(np.argmax(out_of_range))
+        raise ValueError(
+            f"{where}: label {int(labels[i])} at index {i} is out of range; with {num_classes} "
+            f"classes, labels must be in 0..{num_classes - 1}."
+        )
+    return labels

@@ -1,0 +1,149 @@
+"""Backpropagation exactly as the textbook writes it: column vectors and the four steps.
+
+Here an example is a column ``a[0] = x`` of shape ``(n_0, 1)`` (or several examples side by side,
+``(n_0, N)``), and layer ``l`` has ``W[l]`` of shape ``(n_l, n_{l-1})`` and ``b[l]`` of shape
+``(n_l, 1)``. Lists are indexed by layer, so ``z[1]`` is the first layer; index 0 of ``z``,
+``delta``, ``dW`` and ``db`` is ``None`` because the input layer has no weights.
+
+1. forward pass   ``z[l] = W[l] a[l-1] + b[l]``,  ``a[l] = f(z[l])``  (store both)
+2. output delta   ``δ[L] = ∂L/∂a[L] ⊙ f'(z[L])``
+3. backward pass  ``δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])``  for l = L-1 … 1
+4. gradients      ``∂L/∂W[l] = δ[l] a[l-1]ᵀ``,  ``∂L/∂b[l] = δ[l]`` (summed over examples)
+
+``bplib.layers`` computes the same numbers with batch-first rows (``x @ W.T``); the chapter
+"The algorithm" shows that the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bplib.functional import sigmoid
+
+
+def _sigmoid_prime(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+ACTIVATIONS = {
+    # name: (f, f')
+    "sigmoid": (sigmoid, _sigmoid_prime),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
+    "identity": (lambda z: z, np.ones_like),
+}
+
+LOSSES = {
+    # name: (L(a, y), ∂L/∂a)
+    "sse": (lambda a, y: 0.5 * float(np.sum((a - y) ** 2)), lambda a, y: a - y),
+    "mse": (lambda a, y: float(np.mean((a - y) ** 2)), lambda a, y: 2 * (a - y) / a.size),
+}
+
+
+@dataclass
+class BackpropTrace:
+    """Every intermediate of one forward and backward pass, indexed by layer (see module doc)."""
+
+    z: list
+    a: list
+    delta: list
+    dW: list
+    db: list
+    loss: float
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.a) - 1
+
+
+def _activation(name: str):
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}.")
+    return ACTIVATIONS[name]
+
+
+def _layer_activations(num_layers: int, activation: str, output_activation: str | None) -> list[str]:
+    names = [activation] * num_layers
+    names[-1] = output_activation or activation
+    return names
+
+
+def forward_pass(weights, biases, x, activations: list[str]):
+    """Step 1. Returns ``(z, a)``: ``z[l]`` and ``a[l]`` for l = 0..L (``z[0]`` is None, ``a[0] = x``)."""
+    z, a = [None], [x]
+    for W, b, name in zip(weights, biases, activations):
+        f, _ = _activation(name)
+        z.append(W @ a[-1] + b)
+        a.append(f(z[-1]))
+    return z, a
+
+
+def output_delta(a_L, z_L, y, activation: str, loss: str = "sse"):
+    """Step 2. ``δ[L] = ∂L/∂a[L] ⊙ f'(z[L])``; same shape as ``a_L``."""
+    _, dloss = LOSSES[loss]
+    _, f_prime = _activation(activation)
+    return dloss(a_L, y) * f_prime(z_L)
+
+
+def backward_pass(weights, z, delta_L, activations: list[str]):
+    """Step 3. ``δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])`` from l = L-1 down to 1; returns ``delta[0..L]``."""
+    L = len(weights)
+    delta = [None] * (L + 1)
+    delta[L] = delta_L
+    for l in range(L - 1, 0, -1):
+        _, f_prime = _activation(activations[l - 1])
+        delta[l] = (weights[l].T @ delta[l + 1]) * f_prime(z[l])
+    return delta
+
+
+def weight_gradients(delta, a):
+    """Step 4. ``∂L/∂W[l] = δ[l] a[l-1]ᵀ`` and ``∂L/∂b[l] = δ[l]`` summed over the example columns."""
+    dW, db = [None], [None]
+    for l in range(1, len(delta)):
+        dW.append(delta[l] @ a[l - 1].T)
+        db.append(delta[l].sum(axis=1, keepdims=True))
+    return dW, db
+
+
+def backprop(weights, biases, x, y, activation: str = "sigmoid", output_activation: str | None = None,
+             loss: str = "sse") -> BackpropTrace:
+    """Run the four steps and return every intermediate.
+
+    weights[l-1]: (n_l, n_{l-1}); biases[l-1]: (n_l, 1) or (n_l,); x: (n_0, N); y: (n_L, N).
+    ``loss`` is 'sse' (``½ Σ (a - y)²``, the 1986 paper's E) or 'mse' (mean over all elements).
+    """
+    if len(weights) != len(biases) or not weights:
+        raise ValueError(f"backprop: need one bias per weight matrix, got {len(weights)} weights "
+                         f"and {len(biases)} biases.")
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)}.")
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    x = x[:, None] if x.ndim == 1 else x
+    y = y[:, None] if y.ndim == 1 else y
+    weights = [np.asarray(W, dtype=float) for W in weights]
+    biases = [np.asarray(b, dtype=float).reshape(-1, 1) for b in biases]
+    for l, W in enumerate(weights, start=1):
+        expected = x.shape[0] if l == 1 else weights[l - 2].shape[0]
+        if W.ndim != 2 or W.shape[1] != expected or biases[l - 1].shape[0] != W.shape[0]:
+            raise ValueError(f"backprop: W[{l}] has shape {W.shape} and b[{l}] has {biases[l - 1].shape[0]} "
+                             f"entries; layer {l} receives {expected} values, so W[{l}] must be (n_{l}, {expected}) "
+                             f"and b[{l}] must have n_{l} entries.")
+    if y.shape != (weights[-1].shape[0], x.shape[1]):
+        raise ValueError(f"backprop: y has shape {y.shape}; expected {(weights[-1].shape[0], x.shape[1])} "
+                         "(one column per example, one row per output unit).")
+    names = _layer_activations(len(weights), activation, output_activation)
+    z, a = forward_pass(weights, biases, x, names)
+    delta_L = output_delta(a[-1], z[-1], y, names[-1], loss)
+    delta = backward_pass(weights, z, delta_L, names)
+    dW, db = weight_gradients(delta, a)
+    return BackpropTrace(z=z, a=a, delta=delta, dW=dW, db=db, loss=LOSSES[loss][0](a[-1], y))
+
+
+def weights_of(mlp) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The ``(weights, biases)`` of a ``bplib.MLP`` in column form (``b`` as ``(n_l, 1)`` columns)."""
+    linears = mlp.linear_layers()
+    return [lin.W.data for lin in linears], [lin.b.data.reshape(-1, 1) for lin in linears]

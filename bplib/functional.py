@@ -1,0 +1,254 @@
+"""Pure forward/backward pairs with explicit caches (the CS231n style).
+
+Every ``*_forward`` returns ``(out, cache)``; the matching ``*_backward(dout, cache)``
+returns the gradient of the loss with respect to each input, given ``dout``, the
+gradient of the loss with respect to ``out``. The cache holds exactly what the
+backward pass needs, so you can print it and see why.
+
+Losses return ``(loss, dpred)`` in one call: the value and its gradient.
+Batch-first throughout: ``x`` has shape ``(N, D)``; a weight matrix ``W`` has shape
+``(M, D)`` (out, in), so ``out = x @ W.T + b``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplib._validate import (
+    as_float_array,
+    check_finite,
+    check_ndim,
+    check_nonempty,
+    check_reduction,
+    check_same_shape,
+    class_labels,
+)
+
+# --------------------------------------------------------------------------- linear
+
+
+def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None):
+    """Affine map ``out = x @ W.T + b``.
+
+    x: (N, D), W: (M, D), b: (M,) or None  ->  out: (N, M), cache (x, W, has_bias)
+    """
+    if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[1]:
+        raise ValueError(
+            f"linear_forward: x has shape {x.shape} and W has shape {W.shape}; expected "
+            f"x (N, D) and W (M, D) with the same D."
+        )
+    out = x @ W.T
+    if b is not None:
+        out = out + b
+    return out, (x, W, b is not None)
+
+
+def linear_backward(dout: np.ndarray, cache):
+    """Gradients of the affine map.
+
+    dout: (N, M)  ->  dx: (N, D) = dout @ W,  dW: (M, D) = dout.T @ x,  db: (M,) = sum of dout
+    over the batch (None when the layer has no bias).
+    """
+    x, W, has_bias = cache
+    dx = dout @ W
+    dW = dout.T @ x
+    db = dout.sum(axis=0) if has_bias else None
+    return dx, dW, db
+
+
+# ------------------------------------------------------------------- activations
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-x))``, computed without overflow for any x."""
+    # exp of a non-positive number never overflows: use exp(-|x|) on both branches.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_forward(x: np.ndarray):
+    """``out = sigmoid(x)``; any shape. The cache is ``out`` itself: ``σ'(x) = σ(x)(1 - σ(x))``."""
+    out = sigmoid(x)
+    return out, out
+
+
+def sigmoid_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """``dx = dout * out * (1 - out)``; same shape as dout."""
+    out = cache
+    return dout * out * (1.0 - out)
+
+
+def tanh_forward(x: np.ndarray):
+    """``out = tanh(x)``; any shape. The cache is ``out``: ``tanh'(x) = 1 - tanh(x)^2``."""
+    out = np.tanh(x)
+    return out, out
+
+
+def tanh_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """``dx = dout * (1 - out^2)``; same shape as dout."""
+    out = cache
+    return dout * (1.0 - out**2)
+
+
+def relu_forward(x: np.ndarray):
+    """``out = max(0, x)``; any shape. The cache is the mask ``x > 0``."""
+    mask = x > 0
+    return x * mask, mask
+
+
+def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """``dx = dout`` where the input was positive, 0 elsewhere (we take ReLU'(0) = 0, as PyTorch)."""
+    mask = cache
+    return dout * mask
+
+
+def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.01):
+    """``out = x`` where x > 0, ``negative_slope * x`` elsewhere; any shape."""
+    mask = x > 0
+    return np.where(mask, x, negative_slope * x), (mask, negative_slope)
+
+
+def leaky_relu_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """``dx = dout`` where x > 0, ``negative_slope * dout`` elsewhere."""
+    mask, negative_slope = cache
+    return np.where(mask, dout, negative_slope * dout)
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Probabilities ``exp(z) / sum(exp(z))`` along ``axis``; shifting by the max keeps exp finite."""
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``log softmax(z)`` via log-sum-exp: finite even for logits of ±1000."""
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax_forward(logits: np.ndarray):
+    """``out = softmax(logits)`` over the last axis; logits (N, C) -> out (N, C)."""
+    out = softmax(logits)
+    return out, out
+
+
+def softmax_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """Jacobian-vector product of softmax: ``dx = p * (dout - sum(dout * p))`` row by row."""
+    p = cache
+    return p * (dout - (dout * p).sum(axis=-1, keepdims=True))
+
+
+# ------------------------------------------------------------------------ losses
+
+
+def _reduce(per_element: np.ndarray, reduction: str, count: int):
+    """Apply a reduction; returns (loss, scale) where scale multiplies the per-element gradient."""
+    if reduction == "mean":
+        return float(per_element.sum() / count), 1.0 / count
+    if reduction == "sum":
+        return float(per_element.sum()), 1.0
+    return per_element, 1.0
+
+
+def _upstream(dloss, reduction: str, shape: tuple) -> np.ndarray | float:
+    """The gradient arriving at the loss: 1 for a scalar loss, an array for reduction='none'."""
+    if reduction != "none":
+        return 1.0
+    if dloss is None:
+        return np.ones(shape)
+    dloss = np.asarray(dloss, dtype=float)
+    if dloss.shape != shape:
+        raise ValueError(f"loss backward: dloss has shape {dloss.shape}, expected {shape}.")
+    return dloss
+
+
+def _prediction_and_target(pred, target, where: str):
+    pred = as_float_array(pred, "pred", where)
+    target = as_float_array(target, "target", where, dtype=pred.dtype)
+    check_nonempty(pred, "pred", where)
+    check_same_shape(pred, target, ("pred", "target"), where)
+    check_finite(pred, "pred", where)
+    check_finite(target, "target", where)
+    return pred, target
+
+
+def mse(pred, target, reduction: str = "mean", dloss=None):
+    """Mean squared error ``mean((pred - target)^2)`` over all elements (as PyTorch).
+
+    pred, target: same shape  ->  loss (float, or array for reduction='none'), dpred: pred's shape.
+    For reduction='none', ``dloss`` is the upstream gradient of the per-element losses (default 1s).
+    """
+    where = "mse"
+    check_reduction(reduction, where)
+    pred, target = _prediction_and_target(pred, target, where)
+    diff = pred - target
+    loss, scale = _reduce(diff**2, reduction, diff.size)
+    dpred = 2.0 * diff * scale * _upstream(dloss, reduction, diff.shape)
+    return loss, dpred
+
+
+def softmax_cross_entropy(logits, labels, reduction: str = "mean", dloss=None):
+    """Cross-entropy of softmax(logits) against integer class labels, averaged over the batch.
+
+    logits: (N, C), labels: (N,) ints in [0, C)  ->  loss, dlogits: (N, C) = (softmax - onehot) / N.
+    Uses log-sum-exp, so logits of ±1000 give finite values and no overflow warning.
+    """
+    where = "softmax_cross_entropy"
+    check_reduction(reduction, where)
+    logits = as_float_array(logits, "logits", where)
+    check_ndim(logits, 2, "logits", where, "(N, C)")
+    check_nonempty(logits, "logits", where)
+    check_finite(logits, "logits", where)
+    n, c = logits.shape
+    labels = class_labels(labels, c, n, where)
+    logp = log_softmax(logits)
+    rows = np.arange(n)
+    loss, scale = _reduce(-logp[rows, labels], reduction, n)
+    dlogits = np.exp(logp)
+    dlogits[rows, labels] -= 1.0
+    upstream = _upstream(dloss, reduction, (n,))
+    dlogits *= scale * (upstream[:, None] if reduction == "none" else upstream)
+    return loss, dlogits
+
+
+_LOG_FLOOR = -100.0  # PyTorch's BCELoss clamps log terms at -100 so that log(0) stays finite.
+
+
+def binary_cross_entropy(pred, target, reduction: str = "mean", dloss=None):
+    """Binary cross-entropy of probabilities ``pred`` in [0, 1] against targets in [0, 1].
+
+    ``-(y log p + (1 - y) log(1 - p))``, logs clamped at -100 as in PyTorch's BCELoss.
+    pred, target: same shape  ->  loss, dpred: pred's shape. Use ``binary_cross_entropy_with_logits``
+    when you have logits: it is exact for any logit, where this one saturates.
+    """
+    where = "binary_cross_entropy"
+    check_reduction(reduction, where)
+    pred, target = _prediction_and_target(pred, target, where)
+    if np.any((pred < 0) | (pred > 1)):
+        raise ValueError(
+            f"{where}: pred must be probabilities in [0, 1] (put a Sigmoid before the loss), "
+            f"got values from {pred.min():.3g} to {pred.max():.3g}."
+        )
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(pred), _LOG_FLOOR)
+        log_1mp = np.maximum(np.log1p(-pred), _LOG_FLOOR)
+    loss, scale = _reduce(-(target * log_p + (1 - target) * log_1mp), reduction, pred.size)
+    # d/dp of the clamped loss; eps keeps p = 0 or 1 finite (PyTorch uses the same 1e-12 floor).
+    denom = np.maximum(pred * (1 - pred), 1e-12)
+    dpred = (pred - target) / denom * scale * _upstream(dloss, reduction, pred.shape)
+    return loss, dpred
+
+
+def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean", dloss=None):
+    """Binary cross-entropy applied to ``sigmoid(logits)``, stable for any logit.
+
+    ``loss = max(z, 0) - z y + log(1 + exp(-|z|))``; dlogits = (sigmoid(z) - y) (scaled by the reduction).
+    """
+    where = "binary_cross_entropy_with_logits"
+    check_reduction(reduction, where)
+    z, target = _prediction_and_target(logits, target, where)
+    per_element = np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
+    loss, scale = _reduce(per_element, reduction, z.size)
+    dz = (sigmoid(z) - target) * scale * _upstream(dloss, reduction, z.shape)
+    return loss, dz

@@ -1,0 +1,129 @@
+"""Weight initialisation schemes, with PyTorch's fan conventions.
+
+A weight of shape ``(out, in)`` has ``fan_in = in`` and ``fan_out = out``.
+Every function takes a ``numpy.random.Generator`` (``rng``) and never touches numpy's global
+random state.
+
+- Glorot & Bengio (2010): keep the variance of activations *and* gradients equal across layers,
+  ``Var(W) = 2 / (fan_in + fan_out)``.
+- He et al. (2015): ReLU zeroes half its inputs, so double the variance, ``Var(W) = 2 / fan_in``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_GAINS = {
+    "linear": 1.0,
+    "identity": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+}
+
+
+def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
+    """The recommended scale for a nonlinearity (``torch.nn.init.calculate_gain``)."""
+    if nonlinearity == "leaky_relu":
+        return math.sqrt(2.0 / (1.0 + negative_slope**2))
+    if nonlinearity not in _GAINS:
+        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; "
+                         f"choose one of {sorted([*_GAINS, 'leaky_relu'])}.")
+    return _GAINS[nonlinearity]
+
+
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *receptive_field)``."""
+    if len(shape) < 2:
+        raise ValueError(f"fan in and fan out need a weight with at least 2 dimensions, got shape {shape}.")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _rng(rng) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}.")
+    return rng
+
+
+def zeros(shape, rng=None, dtype=np.float64) -> np.ndarray:
+    """All zeros (``rng`` accepted for a uniform signature, unused)."""
+    return np.zeros(shape, dtype=dtype)
+
+
+def normal(shape, rng=None, mean: float = 0.0, std: float = 1.0, dtype=np.float64) -> np.ndarray:
+    """Samples from ``N(mean, std^2)``."""
+    return _rng(rng).normal(mean, std, size=shape).astype(dtype)
+
+
+def uniform(shape, rng=None, low: float = -1.0, high: float = 1.0, dtype=np.float64) -> np.ndarray:
+    """Samples from ``U(low, high)``."""
+    return _rng(rng).uniform(low, high, size=shape).astype(dtype)
+
+
+def xavier_uniform(shape, rng=None, gain: float = 1.0, dtype=np.float64) -> np.ndarray:
+    """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = fans(shape)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform(shape, rng, -a, a, dtype)
+
+
+def xavier_normal(shape, rng=None, gain: float = 1.0, dtype=np.float64) -> np.ndarray:
+    """Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = fans(shape)
+    return normal(shape, rng, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), dtype)
+
+
+def _he_std(shape, mode: str, nonlinearity: str, negative_slope: float) -> float:
+    fan_in, fan_out = fans(shape)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}.")
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, negative_slope) / math.sqrt(fan)
+
+
+def he_uniform(shape, rng=None, mode: str = "fan_in", nonlinearity: str = "relu",
+               negative_slope: float = 0.01, dtype=np.float64) -> np.ndarray:
+    """He (Kaiming) uniform: ``U(-a, a)`` with ``a = gain * sqrt(3 / fan)``, gain sqrt(2) for ReLU."""
+    a = math.sqrt(3.0) * _he_std(shape, mode, nonlinearity, negative_slope)
+    return uniform(shape, rng, -a, a, dtype)
+
+
+def he_normal(shape, rng=None, mode: str = "fan_in", nonlinearity: str = "relu",
+              negative_slope: float = 0.01, dtype=np.float64) -> np.ndarray:
+    """He (Kaiming) normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan)``, gain sqrt(2) for ReLU."""
+    return normal(shape, rng, 0.0, _he_std(shape, mode, nonlinearity, negative_slope), dtype)
+
+
+def lecun_uniform(shape, rng=None, dtype=np.float64) -> np.ndarray:
+    """PyTorch's default for ``nn.Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (LeCun et al. 1998)."""
+    bound = 1.0 / math.sqrt(fans(shape)[0])
+    return uniform(shape, rng, -bound, bound, dtype)
+
+
+SCHEMES = {
+    "zeros": zeros,
+    "normal": normal,
+    "xavier": xavier_uniform,
+    "xavier_uniform": xavier_uniform,
+    "xavier_normal": xavier_normal,
+    "he": he_normal,
+    "he_uniform": he_uniform,
+    "he_normal": he_normal,
+    "lecun": lecun_uniform,
+    "lecun_uniform": lecun_uniform,
+}
+
+
+def get_scheme(init):
+    """Resolve ``init`` (a name from ``SCHEMES`` or a callable ``f(shape, rng, dtype=)``)."""
+    if callable(init):
+        return init
+    if init not in SCHEMES:
+        raise ValueError(f"unknown init {init!r}; choose one of {sorted(SCHEMES)} or pass a function "
+                         "f(shape, rng, dtype=...).")
+    return SCHEMES[init]

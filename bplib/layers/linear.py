@@ -1,0 +1,69 @@
+"""The fully connected layer ``z = x @ W.T + b``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplib import functional as F
+from bplib import init as initialisers
+from bplib._validate import as_float_array, check_finite, check_ndim, check_nonempty, check_positive_int
+from bplib.layers.module import Module, Parameter
+
+
+class Linear(Module):
+    """Fully connected layer.
+
+    W: (out_features, in_features), b: (out_features,); x: (N, in_features) -> (N, out_features).
+    ``init`` names a scheme from ``bplib.init`` ('he', 'xavier', 'lecun', 'normal', ...) or is a
+    function ``f(shape, rng, dtype=...)``; biases start at zero except for 'lecun' (PyTorch's default,
+    which draws them from the same uniform range).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init="he",
+                 rng: np.random.Generator | None = None, seed: int | None = None, dtype=np.float64):
+        where = f"Linear({in_features!r}, {out_features!r})"
+        self.in_features = check_positive_int(in_features, "in_features", where)
+        self.out_features = check_positive_int(out_features, "out_features", where)
+        if rng is None:
+            rng = np.random.default_rng(seed)
+        scheme = initialisers.get_scheme(init)
+        self.W = Parameter(scheme((out_features, in_features), rng, dtype=dtype), "W")
+        self.b = None
+        if bias:
+            if init in ("lecun", "lecun_uniform"):
+                bound = 1.0 / np.sqrt(in_features)
+                b = initialisers.uniform((out_features,), rng, -bound, bound, dtype)
+            else:
+                b = initialisers.zeros((out_features,), dtype=dtype)
+            self.b = Parameter(b, "b")
+        self._cache = None
+        self._out_shape: tuple[int, ...] = ()
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features} -> {self.out_features}" + ("" if self.b is not None else ", bias=False")
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, in_features) -> z: (N, out_features)."""
+        where = repr(self)
+        x = as_float_array(x, "x", where, dtype=self.W.data.dtype)
+        check_ndim(x, 2, "x", where, f"(N, {self.in_features})")
+        if x.shape[1] != self.in_features:
+            raise ValueError(
+                f"{where}: expected x with {self.in_features} features per row (shape (N, {self.in_features})), "
+                f"got shape {x.shape} with {x.shape[1]} features."
+            )
+        check_nonempty(x, "x", where)
+        check_finite(x, "x", where)
+        out, self._cache = F.linear_forward(x, self.W.data, None if self.b is None else self.b.data)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: (N, out_features) -> dx: (N, in_features); adds dW and db into the parameters' grads."""
+        cache = self._require_cache(self._cache)
+        dout = self._check_dout(dout, self._out_shape)
+        dx, dW, db = F.linear_backward(dout, cache)
+        self.W.grad += dW
+        if self.b is not None:
+            self.b.grad += db
+        return dx
