@@ -1,0 +1,72 @@
+# Backprop, by hand. `make book` builds the site, `make test` runs every test.
+# Every target creates .venv from requirements.txt when it is missing or out of date.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+JOBS   ?= 2
+# make book SOLUTIONS=hide leaves exercise solutions out of the site (default: shown, collapsed).
+SOLUTIONS ?= show
+# Jupyter refuses to run as root unless told; CI containers run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help setup book test unit notebooks site-build site-test lab serve clean freeze student grade
+
+help:
+	@echo "make book   build the course website into _build/html"
+	@echo "make test   unit tests, notebooks (nbval), strict book build, browser tests"
+	@echo "make lab    JupyterLab on notebooks/ with live widgets"
+	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+book: $(STAMP)
+	BP_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
+
+test: unit notebooks site-build site-test
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not site" -n $(JOBS) -q
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		-p no:cacheprovider -n $(JOBS) --dist loadfile notebooks -q
+
+site-build: book
+
+site-test: $(STAMP)
+	$(BIN)/python -m pytest tests/site -m site -q
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
+
+serve:
+	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
+	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 $(PORT)
+
+# Re-pin requirements.txt from the current environment (after an intentional upgrade).
+freeze: $(STAMP)
+	{ sed -n '1,2p' requirements.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e '; echo '-e .'; } > requirements.tmp
+	mv requirements.tmp requirements.txt
+
+# Student versions of every chapter (solutions stubbed, hidden tests removed) in student/.
+student: $(STAMP)
+	$(BIN)/python -m bplib.course release notebooks --out student
+
+# Autograde SUBMISSIONS/<student>/<notebook>.ipynb into grades/grades.csv (+ grades/feedback/).
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/submissions"; exit 1; }
+	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv
+
+clean:
+	rm -rf _build student grades .pytest_cache

@@ -1,0 +1,4 @@
+"""Answer checks for the chapters' exercises, one module per topic; each defines ``__all__``."""
+
+from bplib.course.checks.gradients import *  # noqa: F403
+from bplib.course.checks.algorithm import *  # noqa: F403

@@ -1,0 +1,107 @@
+"""Specific feedback for exercise checks: what is wrong, where, and a likely reason.
+
+``expect_close`` compares a student's array with the reference and raises ``AssertionError``
+with a message such as::
+
+    dW wrong at [2, 1]: expected 0.3100, got -0.3100. Every entry has the opposite sign:
+    check the sign of the upstream gradient.
+
+``passed`` prints the success line. Check functions in ``bplib.course.checks`` use both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+OK_MARK = "\u2714"  # heavy check mark
+
+
+def passed(message: str) -> None:
+    """Print the success line of a check."""
+    print(f"{OK_MARK} {message}")
+
+
+def call_student(fn: Callable, *args, name: str | None = None):
+    """Call the student's ``fn``; an exception gets a note saying which check input caused it."""
+    if not callable(fn):
+        raise AssertionError(f"expected a function, got {type(fn).__name__}; pass the function itself, "
+                             "without calling it (no parentheses).")
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        shapes = ", ".join(f"{type(a).__name__} {np.shape(a)}" if np.ndim(a) else repr(a) for a in args)
+        exc.add_note(f"(raised inside your {name or getattr(fn, '__name__', 'function')} when the check "
+                     f"called it with: {shapes})")
+        raise
+
+
+def _as_array(name: str, got) -> np.ndarray:
+    if got is None:
+        raise AssertionError(f"{name} is None: make sure your function returns it.")
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name} should be a number or an array of numbers, got {type(got).__name__}.") from None
+    return arr
+
+
+def _shape_hint(got: np.ndarray, expected: np.ndarray) -> str:
+    if got.ndim == 2 and got.T.shape == expected.shape:
+        return " It looks transposed: check the order of the factors in your matrix product (or add .T)."
+    if got.ndim == expected.ndim + 1 and got.shape[1:] == expected.shape:
+        return " It has an extra leading (batch) axis: did you forget to sum over the batch, .sum(axis=0)?"
+    if got.size == expected.size:
+        return f" Same number of entries: reshape it to {expected.shape}."
+    return ""
+
+
+def _value_hint(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> str:
+    if np.allclose(got, -expected, atol=atol, rtol=rtol):
+        return (" Every entry has the opposite sign: check the sign of the upstream gradient "
+                "(or whether you subtract in the right order).")
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and np.allclose(got.T, expected, atol=atol, rtol=rtol):
+        return " It equals the transpose of the expected array: check the order of the factors."
+    mask = np.abs(expected) > atol
+    if mask.any():
+        ratios = got[mask] / expected[mask]
+        k = float(np.median(ratios))
+        if np.allclose(ratios, k, rtol=1e-6) and abs(k) > 1e-12:
+            return (f" Every entry is {k:.4g} times the expected one: a missing or extra factor "
+                    "(a 1/N from averaging over the batch, a 2 from the square, a local derivative?).")
+    return ""
+
+
+def expect_close(name: str, got, expected, *, atol: float = 1e-6, rtol: float = 1e-5) -> None:
+    """Raise ``AssertionError`` with a specific message unless ``got`` matches ``expected``."""
+    expected = np.asarray(expected, dtype=float)
+    got = _as_array(name, got)
+    if got.shape != expected.shape:
+        raise AssertionError(f"{name} has shape {got.shape}, expected {expected.shape}."
+                             + _shape_hint(got, expected))
+    if not np.all(np.isfinite(got)):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
+        raise AssertionError(f"{name} contains {got[where]} at {list(where)}: look for a division by zero "
+                             "or an exp that overflows.")
+    close = np.isclose(got, expected, atol=atol, rtol=rtol)
+    if close.all():
+        return
+    if expected.ndim == 0:
+        raise AssertionError(f"{name} is wrong: expected {float(expected):.4f}, got {float(got):.4f}."
+                             + _value_hint(got, expected, atol, rtol))
+    where = tuple(int(i) for i in np.argwhere(~close)[0])
+    raise AssertionError(
+        f"{name} wrong at {list(where)}: expected {expected[where]:.4f}, got {got[where]:.4f} "
+        f"({int((~close).sum())} of {close.size} entries differ)." + _value_hint(got, expected, atol, rtol)
+    )
+
+
+def expect_tuple(name: str, result, length: int) -> tuple:
+    """Check that a function returned a tuple of ``length`` items and return it."""
+    if not isinstance(result, (tuple, list)) or len(result) != length:
+        got = f"a {type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        raise AssertionError(f"{name} should return {length} values as a tuple, got {got}.")
+    return tuple(result)

@@ -1,0 +1,7 @@
+"""Chapter explorers: a pure ``render(**params) -> Figure`` plus controls, live in a kernel and
+pre-rendered on the static site (see ``bplib.widgets.explorer``)."""
+
+from bplib.widgets.explorer import Choice, Explorer, Slider
+from bplib.widgets.neuron import render_tangent, tangent_explorer
+from bplib.widgets.overview import nudge_explorer
+from bplib.widgets.algorithm import backward_pass_explorer

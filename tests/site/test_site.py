@@ -1,0 +1,91 @@
+"""The published site in a real headless browser: offline, typeset, interactive, tidy."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+from sitepaths import SITE, site_pages
+
+pytestmark = pytest.mark.site
+
+PAGES = site_pages() if SITE.exists() else []
+CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
+
+
+def test_the_site_has_every_chapter_in_the_toc():
+    toc = (SITE.parents[1] / "_toc.yml").read_text()
+    listed = re.findall(r"file:\s*(\S+)", toc)
+    assert listed, "no pages in _toc.yml"
+    for entry in listed:
+        assert (SITE / f"{entry}.html").exists(), f"{entry} is in _toc.yml but was not built"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_without_console_errors_or_offsite_requests(visit, page):
+    v = visit(page)
+    v.page.wait_for_load_state("networkidle")
+    offsite = [u for u in v.requests if urlparse(u).hostname not in ("127.0.0.1", None) and not u.startswith("data:")]
+    assert offsite == [], f"{page} requested resources off the site: {offsite[:5]}"
+    assert v.errors == [], f"{page} logged console errors: {v.errors[:5]}"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if "$" in (SITE / p).read_text() or "math" in (SITE / p).read_text()])
+def test_math_is_typeset_by_the_local_mathjax(visit, page):
+    html = (SITE / page).read_text()
+    if 'class="math' not in html:
+        pytest.skip(f"{page} has no math")
+    v = visit(page)
+    v.page.wait_for_selector("mjx-container", timeout=20_000)
+    assert v.page.locator("mjx-container").count() > 0
+    assert not v.page.locator("text=\\frac").count(), "raw TeX left on the page"
+
+
+@pytest.mark.parametrize("page", [p for p in CHAPTERS if "bp-explorer" in (SITE / p).read_text()])
+def test_every_explorer_fallback_changes_its_figure_when_a_control_moves(visit, page):
+    v = visit(page)
+    explorers = v.page.locator("div.bp-explorer")
+    assert explorers.count() > 0
+    for e in range(explorers.count()):
+        explorer = explorers.nth(e)
+        img = explorer.locator("img.bp-frame")
+        assert img.get_attribute("alt"), f"explorer {e} on {page} has no alt text"
+        controls = explorer.locator(".bp-controls input, .bp-controls select")
+        assert controls.count() > 0
+        for c in range(controls.count()):
+            control = controls.nth(c)
+            before = img.get_attribute("src")
+            if control.evaluate("el => el.tagName") == "SELECT":
+                options = control.locator("option")
+                current = control.input_value()
+                target = next(options.nth(i).get_attribute("value") for i in range(options.count())
+                              if options.nth(i).get_attribute("value") != current)
+                control.select_option(target)
+            else:
+                maximum, value = control.get_attribute("max"), control.input_value()
+                control.fill("0" if value != "0" else maximum)
+            after = img.get_attribute("src")
+            assert after != before, f"moving control {c} of explorer {e} on {page} did not change the figure"
+
+
+@pytest.mark.parametrize("page", [p for p in CHAPTERS if "BEGIN SOLUTION" in (SITE / p).read_text()])
+def test_solutions_stay_folded_until_clicked(visit, page):
+    v = visit(page)
+    solutions = v.page.locator("details.hide", has_text="BEGIN SOLUTION")
+    assert solutions.count() >= 3, f"{page}: expected at least 3 folded solutions"
+    first = solutions.first
+    code = first.locator("pre", has_text="BEGIN SOLUTION")
+    assert not code.is_visible(), "a solution is visible before it is opened"
+    first.locator("summary").click()
+    assert code.is_visible(), "clicking the toggle did not reveal the solution"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_figure_has_alt_text(visit, page):
+    v = visit(page)
+    images = v.page.locator("article img")
+    for i in range(images.count()):
+        alt = images.nth(i).get_attribute("alt") or ""
+        assert alt.strip() and not alt.endswith(".png"), f"image {i} on {page} has no descriptive alt text"
