@@ -24,42 +24,38 @@ def rel_error(a, b) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
+def _central_differences(evaluate, x: np.ndarray, h: float, weigh) -> np.ndarray:
+    """Nudge each entry of ``x`` by ±h (in place, then restore) and return
+    ``weigh(evaluate(+h) - evaluate(-h)) / 2h`` per entry."""
+    grad = np.zeros_like(x, dtype=float)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i].copy()
+        x[i] = old + h
+        plus = evaluate()
+        x[i] = old - h
+        minus = evaluate()
+        x[i] = old
+        grad[i] = weigh(plus - minus) / (2 * h)
+    return grad
+
+
 def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Central-difference gradient of a scalar function ``f()`` with respect to array ``x``.
 
     ``x`` is perturbed in place, one element at a time, and restored; ``f`` takes no arguments
     and reads ``x`` (so it can be a closure over a layer's parameter).
     """
-    grad = np.zeros_like(x, dtype=float)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i].copy()
-        x[i] = old + h
-        f_plus = float(f())
-        x[i] = old - h
-        f_minus = float(f())
-        x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
+    return _central_differences(lambda: float(f()), x, h, weigh=float)
 
 
 def numerical_gradient_array(f, x: np.ndarray, dout: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Central-difference gradient of ``sum(f() * dout)`` with respect to ``x`` (array-valued ``f``)."""
     # Subtract the two outputs before weighting by dout (as CS231n does): entries that the nudge
     # does not change cancel exactly, instead of leaving the round-off of the whole sum behind.
-    grad = np.zeros_like(x, dtype=float)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i].copy()
-        x[i] = old + h
-        out_plus = np.array(f(), dtype=float)
-        x[i] = old - h
-        out_minus = np.array(f(), dtype=float)
-        x[i] = old
-        grad[i] = np.sum((out_plus - out_minus) * dout) / (2 * h)
-    return grad
+    return _central_differences(lambda: np.array(f(), dtype=float), x, h,
+                                weigh=lambda diff: np.sum(diff * dout))
 
 
 @dataclass

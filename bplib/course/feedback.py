@@ -69,10 +69,19 @@ def _value_hint(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float)
     if mask.any():
         ratios = got[mask] / expected[mask]
         k = float(np.median(ratios))
-        if np.allclose(ratios, k, rtol=1e-6) and abs(k) > 1e-12:
+        # k close to 1 is an inaccuracy, not a missing factor: "1 times the expected one" misleads.
+        if np.allclose(ratios, k, rtol=1e-6) and abs(k) > 1e-12 and not np.isclose(k, 1.0, rtol=1e-3):
             return (f" Every entry is {k:.4g} times the expected one: a missing or extra factor "
                     "(a 1/N from averaging over the batch, a 2 from the square, a local derivative?).")
     return ""
+
+
+def _decimals(expected: float, got: float) -> int:
+    """Decimals needed to show that two different numbers differ (4 unless they agree to 4)."""
+    for digits in range(4, 13):
+        if f"{expected:.{digits}f}" != f"{got:.{digits}f}":
+            return digits
+    return 12
 
 
 def expect_close(name: str, got, expected, *, atol: float = 1e-6, rtol: float = 1e-5) -> None:
@@ -90,11 +99,13 @@ def expect_close(name: str, got, expected, *, atol: float = 1e-6, rtol: float = 
     if close.all():
         return
     if expected.ndim == 0:
-        raise AssertionError(f"{name} is wrong: expected {float(expected):.4f}, got {float(got):.4f}."
+        d = _decimals(float(expected), float(got))
+        raise AssertionError(f"{name} is wrong: expected {float(expected):.{d}f}, got {float(got):.{d}f}."
                              + _value_hint(got, expected, atol, rtol))
     where = tuple(int(i) for i in np.argwhere(~close)[0])
+    d = _decimals(float(expected[where]), float(got[where]))
     raise AssertionError(
-        f"{name} wrong at {list(where)}: expected {expected[where]:.4f}, got {got[where]:.4f} "
+        f"{name} wrong at {list(where)}: expected {expected[where]:.{d}f}, got {got[where]:.{d}f} "
         f"({int((~close).sum())} of {close.size} entries differ)." + _value_hint(got, expected, atol, rtol)
     )
 

@@ -13,7 +13,6 @@ import shutil
 import threading
 
 import pytest
-
 from sitepaths import SITE, site_pages  # noqa: F401  (re-exported for the tests)
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
