@@ -5,5 +5,7 @@ from bplib.plots.backprop import backward_step_figure, delta_norms, gradient_com
 from bplib.plots.neuron import neuron_loss_and_tangent
 from bplib.plots.network import draw_network
 from bplib.plots.style import COLORS, new_figure
+from bplib.plots.training import *  # noqa: F403
+from bplib.plots.optimizers import surface_paths
 
 register_notebook_display()

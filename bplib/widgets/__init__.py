@@ -5,3 +5,5 @@ from bplib.widgets.explorer import Choice, Explorer, Slider
 from bplib.widgets.neuron import render_tangent, tangent_explorer
 from bplib.widgets.overview import nudge_explorer
 from bplib.widgets.algorithm import backward_pass_explorer
+from bplib.widgets.training import render_training, symmetry_explorer, training_explorer
+from bplib.widgets.optimizers import momentum_explorer, render_momentum

@@ -2,3 +2,4 @@
 
 from bplib.course.checks.gradients import *  # noqa: F403
 from bplib.course.checks.algorithm import *  # noqa: F403
+from bplib.course.checks.optim import *  # noqa: F403

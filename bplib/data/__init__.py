@@ -1,0 +1,3 @@
+"""Small deterministic data sets made in code (seeded), one module per kind of task."""
+
+from bplib.data.classification import *  # noqa: F403
