@@ -5,5 +5,7 @@ from bplib.widgets.explorer import Choice, Explorer, Slider
 from bplib.widgets.neuron import render_tangent, tangent_explorer
 from bplib.widgets.overview import nudge_explorer
 from bplib.widgets.algorithm import backward_pass_explorer
+from bplib.widgets.chain import chain_explorer, render_chain
+from bplib.widgets.autodiff import neuron_graph_explorer, render_neuron_graph
 from bplib.widgets.training import render_training, symmetry_explorer, training_explorer
 from bplib.widgets.optimizers import momentum_explorer, render_momentum
