@@ -5,8 +5,11 @@ from bplib.layers.containers import MLP, Sequential
 from bplib.layers.linear import Linear
 from bplib.layers.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from bplib.layers.module import Module, Parameter
+from bplib.layers.normalization import BatchNorm1d
+from bplib.layers.residual import Residual
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "LeakyReLU", "Linear", "Loss", "MLP",
-    "MSELoss", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Tanh", "make_activation",
+    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "LeakyReLU", "Linear",
+    "Loss", "MLP", "MSELoss", "Module", "Parameter", "ReLU", "Residual", "Sequential", "Sigmoid",
+    "Tanh", "make_activation",
 ]

@@ -1,6 +1,7 @@
 """Figures used by the chapters; every function returns a ``matplotlib.figure.Figure``."""
 
 from bplib.plots.display import figure_to_png, register_notebook_display
+from bplib.plots.gradients import *  # noqa: F403
 from bplib.plots.backprop import backward_step_figure, delta_norms, gradient_comparison, nudge_figure
 from bplib.plots.neuron import neuron_loss_and_tangent
 from bplib.plots.network import draw_network

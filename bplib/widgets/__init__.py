@@ -7,5 +7,7 @@ from bplib.widgets.overview import nudge_explorer
 from bplib.widgets.algorithm import backward_pass_explorer
 from bplib.widgets.chain import chain_explorer, render_chain
 from bplib.widgets.autodiff import neuron_graph_explorer, render_neuron_graph
+from bplib.widgets.vanishing import gradient_profile_explorer, render_gradient_profile
+from bplib.widgets.exploding import clipping_explorer, render_clipping
 from bplib.widgets.training import render_training, symmetry_explorer, training_explorer
 from bplib.widgets.optimizers import momentum_explorer, render_momentum

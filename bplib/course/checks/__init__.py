@@ -3,4 +3,5 @@
 from bplib.course.checks.gradients import *  # noqa: F403
 from bplib.course.checks.algorithm import *  # noqa: F403
 from bplib.course.checks.autodiff import *  # noqa: F403
+from bplib.course.checks.vanishing import *  # noqa: F403
 from bplib.course.checks.optim import *  # noqa: F403
