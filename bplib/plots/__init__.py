@@ -9,5 +9,6 @@ from bplib.plots.graph import draw_graph
 from bplib.plots.style import COLORS, new_figure
 from bplib.plots.training import *  # noqa: F403
 from bplib.plots.optimizers import surface_paths
+from bplib.plots.rnn import *  # noqa: F403
 
 register_notebook_display()
