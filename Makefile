@@ -19,6 +19,9 @@ help:
 	@echo "make test   unit tests, notebooks (nbval), strict book build, browser tests"
 	@echo "make lab    JupyterLab on notebooks/ with live widgets"
 	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
+	@echo "make student               release student notebooks into student/"
+	@echo "make grade SUBMISSIONS=dir grade submissions into grades/grades.csv"
+	@echo "make book SOLUTIONS=hide   build the site without exercise solutions"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'

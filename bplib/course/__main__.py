@@ -1,0 +1,103 @@
+"""Instructor and student commands: ``python -m bplib.course release|check|grade|table``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bplib.course.release import repo_notebooks_dir
+
+
+def _release(args: argparse.Namespace) -> int:
+    from bplib.course.exercises import exercises, format_points, read_notebook
+    from bplib.course.release import release
+
+    for path in release(args.sources, args.out):
+        found = exercises(read_notebook(path))
+        points = format_points(sum(e.points for e in found))
+        print(f"wrote {path} ({len(found)} exercises, {points} points)")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from bplib.course.student_check import check_notebook
+
+    ok = check_notebook(args.notebook, timeout=args.timeout, cell_timeout=args.cell_timeout)
+    return 0 if ok else 1
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from bplib.course.grade import grade
+
+    grade(args.submissions, args.out, source_dir=args.source, timeout=args.timeout,
+          cell_timeout=args.cell_timeout)
+    return 0
+
+
+def _table(args: argparse.Namespace) -> int:
+    from bplib.course.exercises import exercise_table_markdown
+
+    notebooks = sorted(Path(args.source).glob("*.ipynb"))
+    text = exercise_table_markdown(notebooks)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser for the four sub-commands."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bplib.course",
+        description="Release student notebooks, check one notebook, grade submissions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("release", help="write student versions of chapter notebooks")
+    p.add_argument("sources", nargs="+", metavar="SRC", help="notebooks or folders of notebooks")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the student versions")
+    p.set_defaults(run=_release)
+
+    p = sub.add_parser("check", help="run a copy of your notebook and show each exercise's result")
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.add_argument("--timeout", type=float, default=600, metavar="S",
+                   help="seconds for the whole notebook (default 600)")
+    p.add_argument("--cell-timeout", type=float, default=120, metavar="S",
+                   help="seconds for any one cell (default 120)")
+    p.set_defaults(run=_check)
+
+    p = sub.add_parser("grade", help="autograde SUBMISSIONS/<student>/<notebook>.ipynb into a CSV")
+    p.add_argument("submissions", metavar="SUBMISSIONS")
+    p.add_argument("--out", default="grades/grades.csv", metavar="CSV",
+                   help="gradebook CSV; feedback goes to feedback/ beside it "
+                        "(default grades/grades.csv)")
+    p.add_argument("--source", default=str(repo_notebooks_dir()), metavar="DIR",
+                   help="instructor notebooks with solutions and hidden tests (default notebooks/)")
+    p.add_argument("--timeout", type=float, default=600, metavar="S",
+                   help="seconds per notebook (default 600)")
+    p.add_argument("--cell-timeout", type=float, default=120, metavar="S",
+                   help="seconds for any one cell (default 120)")
+    p.set_defaults(run=_grade)
+
+    p = sub.add_parser("table", help="markdown table of every exercise by chapter")
+    p.add_argument("--source", default=str(repo_notebooks_dir()), metavar="DIR")
+    p.add_argument("--out", default=None, metavar="FILE", help="write here instead of stdout")
+    p.set_defaults(run=_table)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; errors in the input become one readable line and exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

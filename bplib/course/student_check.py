@@ -1,0 +1,53 @@
+"""Let a student run their own notebook's checks and see each exercise pass or fail, with why."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bplib.course.execute import CellResult, run_notebook
+from bplib.course.exercises import exercises, format_points, read_notebook
+
+_STATUS_WORDS = {"ok": "PASS", "error": "FAIL", "timeout": "TIMEOUT", "not run": "NOT RUN"}
+
+
+def check_notebook(path: str | Path, *, timeout: float = 600, cell_timeout: float = 120,
+                   out: TextIO | None = None) -> bool:
+    """Run a copy of the notebook (the file is not touched) and print every exercise's result.
+
+    Returns True when every check passed.
+    """
+    out = out or sys.stdout
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"check: {path} does not exist.")
+    nb = read_notebook(path)
+    found = exercises(nb)
+    if not found:
+        print(f"{path.name}: no graded exercises (nbgrader grade: true) found.", file=out)
+        return True
+    print(f"Running a copy of {path.name} ...", file=out)
+    run = run_notebook(nb, timeout=timeout, cell_timeout=cell_timeout)
+    earned = 0.0
+    total = sum(e.points for e in found)
+    for exercise in found:
+        result = run.cells.get(exercise.cell_index) or CellResult(
+            exercise.cell_index, "error", "EmptyCell", "the check cell is empty")
+        word = _STATUS_WORDS[result.status]
+        if result.status == "ok":
+            earned += exercise.points
+            detail = result.stdout.strip()
+        elif result.ename == "NotImplementedError":
+            word, detail = "TODO", "not answered yet: replace the `raise NotImplementedError()`"
+        else:
+            detail = f"{result.ename}: {result.evalue}".strip(": ")
+        points = f"{format_points(exercise.points if result.status == 'ok' else 0)}/" \
+                 f"{format_points(exercise.points)}"
+        print(f"[{word}] {exercise.title} ({exercise.grade_id}, {points} points)", file=out)
+        for line in detail.splitlines():
+            print(f"    {line}", file=out)
+    if run.problem:
+        print(f"Note: {run.problem}.", file=out)
+    print(f"Total: {format_points(earned)}/{format_points(total)} points", file=out)
+    return earned == total

@@ -1,0 +1,98 @@
+"""Tests for the command line: python -m bplib.course release|check|grade|table."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_course_release import synthetic_chapter
+
+from bplib.course.__main__ import main
+from bplib.course.release import release_notebook, repo_notebooks_dir
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    (tmp_path / "source").mkdir()
+    nbformat.write(synthetic_chapter(), str(tmp_path / "source" / "99_synthetic.ipynb"))
+    return tmp_path
+
+
+def test_the_module_runs_as_a_command_and_lists_its_subcommands():
+    done = subprocess.run([sys.executable, "-m", "bplib.course", "--help"], capture_output=True,
+                          text=True, check=True)
+    for command in ("release", "check", "grade", "table"):
+        assert command in done.stdout
+
+
+def test_release_prints_what_it_wrote(course, capsys):
+    assert main(["release", str(course / "source"), "--out", str(course / "student")]) == 0
+    out = capsys.readouterr().out
+    assert "99_synthetic.ipynb (3 exercises, 6 points)" in out
+    assert (course / "student" / "99_synthetic.ipynb").is_file()
+
+
+def test_release_into_a_source_folder_is_an_error_line_and_exit_status_2(course, capsys):
+    assert main(["release", str(course / "source"), "--out", str(course / "source")]) == 2
+    assert capsys.readouterr().err.startswith("error: release: refusing --out")
+
+
+def test_a_missing_notebook_is_an_error_line_not_a_traceback(course, capsys):
+    assert main(["check", str(course / "nope.ipynb")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_check_shows_each_exercise_with_the_checks_message(course, capsys):
+    student = release_notebook(synthetic_chapter())
+    cell = next(c for c in student.cells if "def double" in c.source)
+    cell.source = "def double(x):\n    return 3 * x"
+    path = course / "mine.ipynb"
+    nbformat.write(student, str(path))
+    before = path.read_bytes()
+    assert main(["check", str(path), "--cell-timeout", "10"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] Exercise 1: exercise ex1 (ch99-ex1-check, 0/2 points)" in out
+    assert "AssertionError: double(3) should be 6" in out
+    assert "[TODO] Exercise 2" in out
+    assert "Total: 0/6 points" in out
+    assert path.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_check_passes_the_instructor_version_with_exit_status_0(course, capsys):
+    assert main(["check", str(course / "source" / "99_synthetic.ipynb")]) == 0
+    out = capsys.readouterr().out
+    assert "[PASS] Exercise 3: exercise ex3" in out and "passed: greet works" in out
+    assert "Total: 6/6 points" in out
+
+
+@pytest.mark.slow
+def test_grade_writes_the_csv_and_prints_the_summary(course, capsys):
+    (course / "subs" / "ann").mkdir(parents=True)
+    nbformat.write(synthetic_chapter(), str(course / "subs" / "ann" / "99_synthetic.ipynb"))
+    out_csv = course / "grades" / "grades.csv"
+    assert main(["grade", str(course / "subs"), "--out", str(out_csv), "--source",
+                 str(course / "source"), "--timeout", "60", "--cell-timeout", "10"]) == 0
+    with out_csv.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["points"] for r in rows] == ["2", "3", "1"]
+    assert "ann" in capsys.readouterr().out
+    assert (course / "grades" / "feedback" / "ann.md").is_file()
+
+
+def test_table_lists_every_exercise_with_its_points(course, capsys):
+    assert main(["table", "--source", str(course / "source")]) == 0
+    out = capsys.readouterr().out
+    assert "| {doc}`/notebooks/99_synthetic` | Exercise 1: exercise ex1 | `ch99-ex1-check` | 2 |" \
+        in out
+    assert "|  | Exercise 2: exercise ex2 | `ch99-ex2-check` | 3 |" in out
+    assert "**6**" in out
+
+
+def test_the_default_source_folder_is_the_course_notebooks():
+    assert repo_notebooks_dir() == Path(__file__).resolve().parents[1] / "notebooks"
