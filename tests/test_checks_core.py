@@ -159,7 +159,7 @@ def test_sgd_step_rejects_a_step_uphill(capsys):
 
 
 def test_sgd_step_rejects_a_forgotten_learning_rate(capsys):
-    rejects(check_sgd_step, lambda w, grad, lr: w - grad, "10 times the expected one", capsys)
+    rejects(check_sgd_step, lambda w, grad, lr: w - grad, "10 times the expected value", capsys)
 
 
 def test_sgd_step_rejects_changing_w_in_place(capsys):
@@ -221,7 +221,7 @@ def test_neuron_gradients_rejects_a_forgotten_x(capsys):
     rejects(
         check_neuron_gradients,
         lambda x, t, w, b: (neuron_gradients(x, t, w, b)[1],) * 2,
-        r"dL/dw at x=1.5.*0.6667 times the expected one",
+        r"dL/dw at x=1.5.*0.6667 times the expected value",
         capsys,
     )
 
@@ -336,7 +336,7 @@ def test_layer_gradients_rejects_a_mean_instead_of_a_sum(capsys):
     rejects(
         check_layer_gradients,
         lambda d, a: (d @ a.T, d.mean(axis=1, keepdims=True)),
-        r"db\[1\] wrong.*0.2 times the expected one",
+        r"db\[1\] wrong.*0.2 times the expected value",
         capsys,
     )
 
@@ -369,7 +369,7 @@ def test_linear_backward_rejects_a_sign_flip_and_an_extra_one_over_n(capsys):
     rejects(
         check_linear_backward,
         lambda dout, x, W: (dout @ W, dout.T @ x / 6, dout.sum(axis=0)),
-        r"dW wrong.*0.1667 times the expected one",
+        r"dW wrong.*0.1667 times the expected value",
         capsys,
     )
 

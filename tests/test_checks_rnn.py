@@ -170,7 +170,7 @@ def batch_mean(das, x, hs, h0):
     (pairs_with_h_t, r"pairs da_t with h_t"),
     (forgets_h0, "missing the first step"),
     (per_time_step, "one entry per time step"),
-    (batch_mean, "times the expected one"),
+    (batch_mean, "times the expected value"),
 ])
 def test_sum_weight_gradients_check_rejects_typical_mistakes(wrong, message):
     with pytest.raises(AssertionError, match=message):

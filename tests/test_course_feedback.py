@@ -53,10 +53,10 @@ def test_sign_flip_is_recognised_with_the_first_wrong_index():
 
 def test_factor_is_recognised():
     with pytest.raises(
-        AssertionError, match=r"Every entry is 2 times the expected one: a missing or extra factor"
+        AssertionError, match=r"Every entry is 2 times the expected value: a missing or extra factor"
     ):
         expect_close("dW", 2 * EXPECTED, EXPECTED)
-    with pytest.raises(AssertionError, match=r"Every entry is 0.25 times the expected one.*1/N"):
+    with pytest.raises(AssertionError, match=r"Every entry is 0.25 times the expected value.*1/N"):
         expect_close("dW", EXPECTED / 4, EXPECTED)
 
 
@@ -101,7 +101,7 @@ def test_a_ratio_of_almost_one_is_not_called_a_missing_factor():
 def test_wrong_scalar_says_expected_and_got():
     with pytest.raises(
         AssertionError,
-        match=r"loss is wrong: expected 1.0000, got 1.5000\. Every entry is 1.5 times",
+        match=r"loss is wrong: expected 1.0000, got 1.5000\. It is 1.5 times the expected value",
     ):
         expect_close("loss", 1.5, 1.0)
     with pytest.raises(

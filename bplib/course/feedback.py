@@ -60,8 +60,9 @@ def _shape_hint(got: np.ndarray, expected: np.ndarray) -> str:
 
 
 def _value_hint(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> str:
+    subject = "It" if expected.ndim == 0 else "Every entry"
     if np.allclose(got, -expected, atol=atol, rtol=rtol):
-        return (" Every entry has the opposite sign: check the sign of the upstream gradient "
+        return (f" {subject} has the opposite sign: check the sign of the upstream gradient "
                 "(or whether you subtract in the right order).")
     if got.ndim == 2 and got.shape[0] == got.shape[1] and np.allclose(got.T, expected, atol=atol, rtol=rtol):
         return " It equals the transpose of the expected array: check the order of the factors."
@@ -71,7 +72,7 @@ def _value_hint(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float)
         k = float(np.median(ratios))
         # k close to 1 is an inaccuracy, not a missing factor: "1 times the expected one" misleads.
         if np.allclose(ratios, k, rtol=1e-6) and abs(k) > 1e-12 and not np.isclose(k, 1.0, rtol=1e-3):
-            return (f" Every entry is {k:.4g} times the expected one: a missing or extra factor "
+            return (f" {subject} is {k:.4g} times the expected value: a missing or extra factor "
                     "(a 1/N from averaging over the batch, a 2 from the square, a local derivative?).")
     return ""
 
