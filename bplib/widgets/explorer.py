@@ -211,7 +211,8 @@ def _live_control(w, control: Control):
                           description=description, style=style)
     cls = w.IntSlider if control.is_integer else w.FloatSlider
     return cls(min=control.min, max=control.max, step=control.step, value=control.value,
-               description=description, continuous_update=True, style=style)
+               description=description, style=style,
+               continuous_update=False)  # redraw on release: renders queue up while dragging
 
 
 # Runs in the reader's browser: read every control's index, show the matching frame.
