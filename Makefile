@@ -12,7 +12,7 @@ SOLUTIONS ?= show
 # Jupyter refuses to run as root unless told; CI containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup book test unit notebooks site-build site-test lab serve clean freeze student grade
+.PHONY: help setup book test lint unit notebooks site-build site-test lab serve clean freeze student grade bench
 
 help:
 	@echo "make book   build the course website into _build/html"
@@ -22,6 +22,7 @@ help:
 	@echo "make student               release student notebooks into student/"
 	@echo "make grade SUBMISSIONS=dir grade submissions into grades/grades.csv"
 	@echo "make book SOLUTIONS=hide   build the site without exercise solutions"
+	@echo "make bench                 speed against PyTorch and micrograd; rewrites book/performance.md"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -36,7 +37,10 @@ book: $(STAMP)
 	BP_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
 
-test: unit notebooks site-build site-test
+test: lint unit notebooks site-build site-test
+
+lint: $(STAMP)
+	$(BIN)/ruff check bplib tests benchmarks _ext
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not site" -n $(JOBS) -q
@@ -70,6 +74,11 @@ student: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/submissions"; exit 1; }
 	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv
+
+# Benchmarks (about 6 minutes; PyTorch and micrograd are optional: pip install torch==2.13.0 micrograd),
+# then book/performance.md and book/figures/performance.png from benchmarks/results/*.json.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf _build student grades .pytest_cache

@@ -43,14 +43,15 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None):
     return out, (x, W, b is not None)
 
 
-def linear_backward(dout: np.ndarray, cache):
+def linear_backward(dout: np.ndarray, cache, input_grad: bool = True):
     """Gradients of the affine map.
 
     dout: (N, M)  ->  dx: (N, D) = dout @ W,  dW: (M, D) = dout.T @ x,  db: (M,) = sum of dout
-    over the batch (None when the layer has no bias).
+    over the batch (None when the layer has no bias). ``input_grad=False`` skips dx (returned as
+    None): when x is the data, nobody needs its gradient, and that matmul is a third of the work.
     """
     x, W, has_bias = cache
-    dx = dout @ W
+    dx = dout @ W if input_grad else None
     dW = dout.T @ x
     db = dout.sum(axis=0) if has_bias else None
     return dx, dW, db
@@ -199,13 +200,21 @@ def softmax_cross_entropy(logits, labels, reduction: str = "mean", dloss=None):
     logits = as_float_array(logits, "logits", where)
     check_ndim(logits, 2, "logits", where, "(N, C)")
     check_nonempty(logits, "logits", where)
-    check_finite(logits, "logits", where)
+    if not np.isfinite(logits).all():  # the cheap test first: this runs on every training step
+        check_finite(logits, "logits", where)
     n, c = logits.shape
-    labels = class_labels(labels, c, n, where)
-    logp = log_softmax(logits)
+    # Usual labels (ints of shape (N,), all in range) pass with two cheap reductions; anything
+    # else goes to class_labels, which explains what is wrong.
+    if not (isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and labels.shape == (n,)
+            and labels.min() >= 0 and labels.max() < c):
+        labels = class_labels(labels, c, n, where)
+    # log-sum-exp once, shared by the loss and the gradient: -log p[label] = log(sum e) - shifted[label]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
     rows = np.arange(n)
-    loss, scale = _reduce(-logp[rows, labels], reduction, n)
-    dlogits = np.exp(logp)
+    loss, scale = _reduce(np.log(total[:, 0]) - shifted[rows, labels], reduction, n)
+    dlogits = e / total  # softmax(logits)
     dlogits[rows, labels] -= 1.0
     upstream = _upstream(dloss, reduction, (n,))
     dlogits *= scale * (upstream[:, None] if reduction == "none" else upstream)

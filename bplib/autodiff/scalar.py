@@ -11,6 +11,7 @@ for float64 (``exp(x)`` for x above about 709.78 overflows; ``sigmoid`` and ``ta
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Sequence
 from numbers import Real
@@ -19,6 +20,8 @@ _isfinite = math.isfinite
 
 
 def _number(x, where: str) -> float:
+    if type(x) is float:  # the common case, checked first: this runs for every operation
+        return x
     if isinstance(x, Real):
         return float(x)
     raise TypeError(f"{where}: expected a number, got {type(x).__name__} {x!r}. A Value holds one "
@@ -289,16 +292,25 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen = {root}  # Values hash by identity
     stack = [(root, iter(root._inputs))]
-    while stack:
-        node, pending = stack[-1]
-        for inp in pending:
-            if inp not in seen:
-                seen.add(inp)
-                stack.append((inp, iter(inp._inputs)))
-                break
-        else:  # all inputs placed: the node can follow them
-            stack.pop()
-            order.append(node)
+    # The search allocates millions of small objects for a long chain, and each batch of
+    # allocations wakes Python's cycle collector, which rescans the whole growing graph although
+    # nothing here is garbage (Values hold no cycles). Pausing it halves the time of a 1M chain.
+    collector_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        while stack:
+            node, pending = stack[-1]
+            for inp in pending:
+                if inp not in seen:
+                    seen.add(inp)
+                    stack.append((inp, iter(inp._inputs)))
+                    break
+            else:  # all inputs placed: the node can follow them
+                stack.pop()
+                order.append(node)
+    finally:
+        if collector_was_on:
+            gc.enable()
     return order
 
 

@@ -21,7 +21,8 @@ class Activation(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape -> same shape."""
-        x = as_float_array(x, "x", repr(self))
+        if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):  # the usual case needs no conversion
+            x = as_float_array(x, "x", repr(self))
         out, self._cache = self._forward(x)
         self._out_shape = out.shape
         return out

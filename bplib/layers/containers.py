@@ -27,10 +27,24 @@ class Sequential(Module):
             x = layer(x)
         return x
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dout: the last layer's output shape -> dx: the input's shape; every layer adds its grads.
+
+        ``input_grad=False`` returns None instead of dx, for when the input is the data: a first
+        Linear (or Sequential) then skips computing its dx; any other first layer computes it and
+        it is dropped. Parameter grads are the same either way.
+        """
+        if not self.layers:
+            return dout if input_grad else None
+        for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
-        return dout
+        first = self.layers[0]
+        if input_grad:
+            return first.backward(dout)
+        if isinstance(first, (Linear, Sequential)):
+            return first.backward(dout, input_grad=False)
+        first.backward(dout)  # still adds its own parameters' grads
+        return None
 
     def __getitem__(self, index: int) -> Module:
         return self.layers[index]

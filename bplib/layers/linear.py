@@ -44,6 +44,19 @@ class Linear(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, in_features) -> z: (N, out_features)."""
+        # In a training loop x is almost always a ready array; only anything else pays for the
+        # full checks (conversion, shape, empty batch) and their explanations.
+        if not (isinstance(x, np.ndarray) and x.dtype == self.W.data.dtype and x.ndim == 2
+                and x.shape[1] == self.in_features and x.shape[0] > 0):
+            x = self._checked_input(x)
+        if not np.isfinite(x).all():
+            check_finite(x, "x", repr(self))  # raises, naming the first NaN or infinity
+        out, self._cache = F.linear_forward(x, self.W.data, None if self.b is None else self.b.data)
+        self._out_shape = out.shape
+        return out
+
+    def _checked_input(self, x) -> np.ndarray:
+        """x as a float array of this layer's dtype and shape (N, in_features), or a clear error."""
         where = repr(self)
         x = as_float_array(x, "x", where, dtype=self.W.data.dtype)
         check_ndim(x, 2, "x", where, f"(N, {self.in_features})")
@@ -53,16 +66,18 @@ class Linear(Module):
                 f"got shape {x.shape} with {x.shape[1]} features."
             )
         check_nonempty(x, "x", where)
-        check_finite(x, "x", where)
-        out, self._cache = F.linear_forward(x, self.W.data, None if self.b is None else self.b.data)
-        self._out_shape = out.shape
-        return out
+        return x
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout: (N, out_features) -> dx: (N, in_features); adds dW and db into the parameters' grads."""
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dout: (N, out_features) -> dx: (N, in_features); adds dW and db into the parameters' grads.
+
+        ``input_grad=False`` skips dx and returns None: for a first layer whose input is the data,
+        no one needs dx (PyTorch skips it too, for inputs that do not require grad). dW and db are
+        the same either way.
+        """
         cache = self._require_cache(self._cache)
         dout = self._check_dout(dout, self._out_shape)
-        dx, dW, db = F.linear_backward(dout, cache)
+        dx, dW, db = F.linear_backward(dout, cache, input_grad=input_grad)
         self.W.grad += dW
         if self.b is not None:
             self.b.grad += db
