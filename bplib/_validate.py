@@ -55,6 +55,19 @@ def check_finite(x: np.ndarray, name: str, where: str) -> None:
         )
 
 
+def feature_rows(x, num_features: int, where: str, dtype=None) -> np.ndarray:
+    """``x`` as a non-empty float array of shape (N, num_features), or an error saying what was given."""
+    x = as_float_array(x, "x", where, dtype=dtype)
+    check_ndim(x, 2, "x", where, f"(N, {num_features})")
+    if x.shape[1] != num_features:
+        raise ValueError(
+            f"{where}: expected x with {num_features} features per row (shape (N, {num_features})), "
+            f"got shape {x.shape} with {x.shape[1]} features."
+        )
+    check_nonempty(x, "x", where)
+    return x
+
+
 def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:
     """Raise if two arrays that must match element by element have different shapes."""
     if a.shape != b.shape:

@@ -224,7 +224,7 @@ def test_bad_activation_name_lists_the_choices():
 
 def test_sequential_given_a_class_says_to_call_it():
     with pytest.raises(
-        TypeError, match=r"item 1 is a .*not a layer.*bp.ReLU\(\) instead of bp.ReLU"
+        TypeError, match=r"item 1 is the class ReLU, not a layer; create one by calling it: ReLU\(\)"
     ):
         bp.Sequential(bp.Linear(2, 2, seed=0), bp.ReLU)
     with pytest.raises(TypeError, match="item 0 is a function, not a layer"):

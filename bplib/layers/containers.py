@@ -18,8 +18,10 @@ class Sequential(Module):
     def __init__(self, *layers: Module):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, not a layer (Module); "
-                                "did you forget to call it, e.g. bp.ReLU() instead of bp.ReLU?")
+                if isinstance(layer, type):
+                    raise TypeError(f"Sequential: item {i} is the class {layer.__name__}, not a layer; "
+                                    f"create one by calling it: {layer.__name__}().")
+                raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, not a layer (Module).")
         self.layers = list(layers)
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from bplib import functional as F
 from bplib import init as initialisers
-from bplib._validate import as_float_array, check_finite, check_ndim, check_nonempty, check_positive_int
+from bplib._validate import check_finite, check_positive_int, feature_rows
 from bplib.layers.module import Module, Parameter
 
 
@@ -57,16 +57,7 @@ class Linear(Module):
 
     def _checked_input(self, x) -> np.ndarray:
         """x as a float array of this layer's dtype and shape (N, in_features), or a clear error."""
-        where = repr(self)
-        x = as_float_array(x, "x", where, dtype=self.W.data.dtype)
-        check_ndim(x, 2, "x", where, f"(N, {self.in_features})")
-        if x.shape[1] != self.in_features:
-            raise ValueError(
-                f"{where}: expected x with {self.in_features} features per row (shape (N, {self.in_features})), "
-                f"got shape {x.shape} with {x.shape[1]} features."
-            )
-        check_nonempty(x, "x", where)
-        return x
+        return feature_rows(x, self.in_features, repr(self), dtype=self.W.data.dtype)
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """dout: (N, out_features) -> dx: (N, in_features); adds dW and db into the parameters' grads.

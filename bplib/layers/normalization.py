@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplib._validate import (
-    as_float_array,
-    check_finite,
-    check_ndim,
-    check_nonempty,
-    check_positive_int,
-)
+from bplib._validate import check_finite, check_positive_int, feature_rows
 from bplib.layers.module import Module, Parameter
 
 
@@ -82,14 +76,7 @@ class BatchNorm1d(Module):
 
     def _check_input(self, x) -> np.ndarray:
         where = repr(self)
-        x = as_float_array(x, "x", where, dtype=self.gamma.data.dtype)
-        check_ndim(x, 2, "x", where, f"(N, {self.num_features})")
-        if x.shape[1] != self.num_features:
-            raise ValueError(
-                f"{where}: expected x with {self.num_features} features per row (shape "
-                f"(N, {self.num_features})), got shape {x.shape} with {x.shape[1]} features."
-            )
-        check_nonempty(x, "x", where)
+        x = feature_rows(x, self.num_features, where, dtype=self.gamma.data.dtype)
         check_finite(x, "x", where)
         if self.training and x.shape[0] < 2:
             raise ValueError(

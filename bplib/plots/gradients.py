@@ -126,40 +126,42 @@ def _step_curves(ax, runs: Mapping, field: str) -> None:
                    label=f"values above {CEILING:.0e} drawn at this line")
 
 
+def _figure_for(ax, layout: str):
+    """A new 6x4 figure and its axes, or the figure that ``ax`` belongs to."""
+    if ax is None:
+        return new_figure(6.0, 4.0, layout=layout)
+    return ax.figure, ax
+
+
+def _finish(ax, fig, ylabel: str, title: str) -> Figure:
+    ax.set(xlabel="step $t$", ylabel=ylabel, title=title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return fig
+
+
 def run_loss_curves(runs: Mapping, title: str = "Training loss", ax=None,
-                layout: str = "constrained") -> Figure:
+                    layout: str = "constrained") -> Figure:
     """Loss per step on a log scale for each run; a red cross marks where a run blew up.
 
     runs: {label: TrainingRun}.
     """
     runs = _runs(runs, "run_loss_curves")
-    if ax is None:
-        fig, ax = new_figure(6.0, 4.0, layout=layout)
-    else:
-        fig = ax.figure
+    fig, ax = _figure_for(ax, layout)
     _step_curves(ax, runs, "loss")
-    ax.set(xlabel="step $t$", ylabel="loss $L$ (log scale)", title=title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    return fig
+    return _finish(ax, fig, "loss $L$ (log scale)", title)
 
 
 def run_grad_norm_curves(runs: Mapping, title: str = "Total gradient norm before clipping",
-                     ax=None, layout: str = "constrained") -> Figure:
+                         ax=None, layout: str = "constrained") -> Figure:
     r"""Total gradient norm $\|g\|$ per step (measured before clipping), log scale.
 
     runs: {label: TrainingRun}.
     """
     runs = _runs(runs, "run_grad_norm_curves")
-    if ax is None:
-        fig, ax = new_figure(6.0, 4.0, layout=layout)
-    else:
-        fig = ax.figure
+    fig, ax = _figure_for(ax, layout)
     _step_curves(ax, runs, "grad_norm")
-    ax.set(xlabel="step $t$", ylabel=r"gradient norm $\|g\|$ (log scale)", title=title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    return fig
+    return _finish(ax, fig, r"gradient norm $\|g\|$ (log scale)", title)
 
 
 def run_weight_norm_curves(runs: Mapping, title: str = "Weight norm during training", ax=None,
@@ -169,14 +171,8 @@ def run_weight_norm_curves(runs: Mapping, title: str = "Weight norm during train
     runs: {label: TrainingRun}.
     """
     runs = _runs(runs, "run_weight_norm_curves")
-    if ax is None:
-        fig, ax = new_figure(6.0, 4.0, layout=layout)
-    else:
-        fig = ax.figure
+    fig, ax = _figure_for(ax, layout)
     for i, (label, run) in enumerate(runs.items()):
         steps = np.arange(1, len(run.weight_norm) + 1)
         ax.plot(steps, run.weight_norm, color=COLORS[i % len(COLORS)], lw=1.8, label=str(label))
-    ax.set(xlabel="step $t$", ylabel=r"weight norm $\|\theta\|$", title=title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    return fig
+    return _finish(ax, fig, r"weight norm $\|\theta\|$", title)
