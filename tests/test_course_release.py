@@ -166,6 +166,19 @@ def test_release_writes_every_notebook_and_never_touches_the_sources(chapter_dir
         assert secret not in text
 
 
+def test_releasing_again_never_overwrites_a_student_edited_copy_without_force(chapter_dir, tmp_path):
+    out = tmp_path / "student"
+    (target,) = release([chapter_dir], out)
+    assert release([chapter_dir], out) == [target]  # an unchanged copy is simply rewritten
+    edited = target.read_text().replace("YOUR CODE HERE", "my own work")
+    target.write_text(edited)
+    with pytest.raises(ValueError, match="already exists and differs.*--force"):
+        release([chapter_dir], out)
+    assert target.read_text() == edited
+    release([chapter_dir], out, force=True)
+    assert "my own work" not in target.read_text()
+
+
 @pytest.mark.parametrize("out", [".", "sub/folder"])
 def test_release_refuses_an_out_folder_that_holds_or_lies_in_a_source_folder(chapter_dir, out):
     with pytest.raises(ValueError, match="refusing --out"):

@@ -13,7 +13,7 @@ def _release(args: argparse.Namespace) -> int:
     from bplib.course.exercises import exercises, format_points, read_notebook
     from bplib.course.release import release
 
-    for path in release(args.sources, args.out):
+    for path in release(args.sources, args.out, force=args.force):
         found = exercises(read_notebook(path))
         points = format_points(sum(e.points for e in found))
         print(f"wrote {path} ({len(found)} exercises, {points} points)")
@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="write student versions of chapter notebooks")
     p.add_argument("sources", nargs="+", metavar="SRC", help="notebooks or folders of notebooks")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the student versions")
+    p.add_argument("--force", action="store_true",
+                   help="replace files in DIR even if they were edited since the last release")
     p.set_defaults(run=_release)
 
     p = sub.add_parser("check", help="run a copy of your notebook and show each exercise's result")

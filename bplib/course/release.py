@@ -97,16 +97,30 @@ def check_out_dir(out: Path, files: list[Path]) -> None:
             )
 
 
-def release(sources: list[str | Path], out: str | Path) -> list[Path]:
-    """Write the student version of every source notebook into ``out``; return the paths written."""
+def check_no_edited_copy(target: Path, text: str) -> None:
+    """Refuse to replace a released notebook that someone has changed since (work would be lost)."""
+    if target.exists() and target.read_text(encoding="utf-8") != text:
+        raise ValueError(
+            f"release: {target} already exists and differs from a fresh release (was it edited?). "
+            "Nothing was written. Move it away, choose another --out, or pass --force to replace it."
+        )
+
+
+def release(sources: list[str | Path], out: str | Path, force: bool = False) -> list[Path]:
+    """Write the student version of every source notebook into ``out``; return the paths written.
+
+    An existing file in ``out`` that differs from the fresh release is never replaced unless
+    ``force`` is given; the check runs for every file before anything is written.
+    """
     files = expand_sources(sources)
     out = Path(out)
     check_out_dir(out, files)
-    students = [(f, release_notebook(read_notebook(f), name=str(f))) for f in files]
+    texts = [(out / f.name, nbformat.writes(release_notebook(read_notebook(f), name=str(f))) + "\n")
+             for f in files]
+    if not force:
+        for target, text in texts:
+            check_no_edited_copy(target, text)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for source, student in students:
-        target = out / source.name
-        nbformat.write(student, str(target))
-        written.append(target)
-    return written
+    for target, text in texts:
+        target.write_text(text, encoding="utf-8")
+    return [target for target, _ in texts]
