@@ -80,5 +80,6 @@ grade: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+# Only build output: student/ and grades/ may hold people's work and are never deleted here.
 clean:
-	rm -rf _build student grades .pytest_cache
+	rm -rf _build .pytest_cache
