@@ -121,6 +121,11 @@ def measure_explorer(name: str, repeats: int) -> dict:
     def median_ms(params: dict) -> float:
         return 1e3 * statistics.median(render_s(params) for _ in range(repeats))
 
+    def live_update_s(params: dict) -> float:
+        start = time.perf_counter()
+        explorer.live_png(**params)  # what a slider move costs in JupyterLab once the cell has run
+        return time.perf_counter() - start
+
     def figure_only_s() -> float:
         start = time.process_time()
         explorer.figure()  # bplib's part: compute and lay out artists, no drawing yet
@@ -131,6 +136,7 @@ def measure_explorer(name: str, repeats: int) -> dict:
             "default_ms": median_ms(explorer.defaults), "default_settings": settings_text(explorer, explorer.defaults),
             "default_figure_ms": 1e3 * statistics.median(figure_only_s() for _ in range(repeats)),
             "max_ms": median_ms(slowest), "max_settings": settings_text(explorer, slowest),
+            "live_update_ms": 1e3 * statistics.median(live_update_s(slowest) for _ in range(repeats)),
             "fallback_kb": fallback_bytes / 1e3, "fallback_build_s": fallback_s, "live_dpi": LIVE_DPI}
 
 

@@ -266,3 +266,38 @@ def test_backward_pass_render_depends_on_step():
     assert ex.controls[0].values == [0, 1, 2, 3]
     pngs = {ex.png(dpi=40, step=s) for s in range(4)}
     assert len(pngs) == 4
+
+
+def test_the_live_view_reuses_the_static_frames_and_renders_only_off_the_grid():
+    calls = []
+
+    def render(a: float = 0.0, kind: str = "x"):
+        calls.append((a, kind))
+        fig = Figure(figsize=(2, 1))
+        fig.add_subplot().set_title(f"{a} {kind}")
+        return fig
+
+    explorer = Explorer(render, [Slider("a", 0.0, 1.0, 0.5), Choice("kind", ["x", "y"])], alt="test")
+    explorer.static_html()
+    assert len(calls) == 6
+    calls.clear()
+    assert explorer.live_png(a=0.5, kind="y") == explorer._frame_png[(1, 1)]
+    assert explorer.live_png(a=1.0 + 1e-12) == explorer._frame_png[(2, 0)]
+    assert calls == []
+    explorer.live_png(a=0.25, kind="y")  # between two frames: a fresh render
+    assert calls == [(0.25, "y")]
+
+
+def test_a_live_control_change_swaps_in_the_matching_frame():
+    explorer = Explorer(lambda a=0.0: _tiny_figure(a), [Slider("a", 0.0, 1.0, 0.5)], alt="test")
+    explorer.static_html()
+    box = explorer.widget()
+    slider, image = box.children[0].children[0], box.children[-1]
+    slider.value = 1.0
+    assert image.value == explorer._frame_png[(2,)]
+
+
+def _tiny_figure(a: float):
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [0, a])
+    return fig
