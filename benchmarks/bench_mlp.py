@@ -162,7 +162,7 @@ def main() -> None:
         "mlp", description="MLP training step (forward, softmax cross-entropy, backward, SGD update)",
         method={"rounds": args.rounds, "clock": "wall time (time.perf_counter)", "threads": 1,
                 "matmul_n": MATMUL_N,
-                "statistic": "median of steps in a process; median, min, max over rounds; ratios per round"},
+                "statistic": harness.STATISTIC},
         results=rows, goals=goals)
     print(f"wrote {path}")
 

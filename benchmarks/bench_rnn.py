@@ -113,7 +113,7 @@ def main() -> None:
         "rnn", description="RNN training step (forward over T steps, MSE on every hidden state, full BPTT, SGD)",
         method={"rounds": args.rounds, "steps_per_process": args.steps, "threads": 1,
                 "clock": "wall time (time.perf_counter)",
-                "statistic": "median of steps in a process; median, min, max over rounds; ratios per round"},
+                "statistic": harness.STATISTIC},
         results=rows, goals=goals)
     print(f"wrote {path}")
 

@@ -201,7 +201,7 @@ def main() -> None:
         "value", description="Scalar autodiff: a 2-16-16-1 MLP step on 100 samples, and a long Value chain",
         method={"rounds": args.rounds, "steps_per_process": args.steps, "threads": 1,
                 "clock": "CPU time of the benchmark process (time.process_time)",
-                "statistic": "median of steps in a process; median, min, max over rounds; ratios per round"},
+                "statistic": harness.STATISTIC},
         results=rows, goals=goals)
     print(f"wrote {path}")
 

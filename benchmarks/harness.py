@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+STATISTIC = "median of steps in a process; median, min, max over rounds; ratios per round"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 

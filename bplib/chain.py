@@ -247,8 +247,27 @@ def compose(*fns: Fn | str) -> Composite:
     return Composite(*fns)
 
 
-@dataclass(frozen=True)
-class ChainTable:
+class _Table:
+    """Shows a derivation as a text table (print, repr) and an HTML table (notebooks).
+
+    Subclasses give ``_HEADERS``, ``_ALIGN`` and the methods ``_caption``, ``_rows``, ``_notes``.
+    """
+
+    _HEADERS: tuple[str, ...] = ()
+    _ALIGN = ""
+
+    def __str__(self) -> str:
+        table = _text_table(self._HEADERS, self._rows(), self._ALIGN)
+        return "\n".join([self._caption(), table, *self._notes()])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return _html_table(self._caption(), self._HEADERS, self._rows(), self._notes())
+
+
+@dataclass(frozen=True, repr=False)
+class ChainTable(_Table):
     """The chain-rule derivation of a composite at one point (see ``Composite.table``)."""
 
     function: Composite
@@ -282,15 +301,6 @@ class ChainTable:
                 "dy/du_(k-1) (up)")
     _ALIGN = "rlrrrrr"
 
-    def __str__(self) -> str:
-        table = _text_table(self._HEADERS, self._rows(), self._ALIGN)
-        return "\n".join([self._caption(), table, *self._notes()])
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return _html_table(self._caption(), self._HEADERS, self._rows(), self._notes())
-
     def to_latex(self) -> str:
         """The table as a LaTeX array plus the product that gives dy/dx."""
         headers = ["k", "f_k", "u_{k-1}", "u_k", "f_k'(u_{k-1})", r"\frac{du_k}{dx}\downarrow",
@@ -308,8 +318,8 @@ class ChainTable:
 # ---------------------------------------------------------------- one neuron: two partials
 
 
-@dataclass(frozen=True)
-class NeuronPartials:
+@dataclass(frozen=True, repr=False)
+class NeuronPartials(_Table):
     """``L(w, b) = ½ (y - t)²`` with ``y = f(z)``, ``z = w x + b``: every factor of dL/dw, dL/db.
 
     The same neuron and loss as chapter 4 and ``bplib.neuron`` (one example, target ``t``).
@@ -348,15 +358,6 @@ class NeuronPartials:
 
     _HEADERS = ("quantity", "formula", "value")
     _ALIGN = "llr"
-
-    def __str__(self) -> str:
-        table = _text_table(self._HEADERS, self._rows(), self._ALIGN)
-        return "\n".join([self._caption(), table, *self._notes()])
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return _html_table(self._caption(), self._HEADERS, self._rows(), self._notes())
 
     def to_latex(self) -> str:
         """Both partials written out as products of local derivatives, with numbers."""

@@ -49,6 +49,14 @@ def _table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_timeouts(p: argparse.ArgumentParser) -> None:
+    """The two limits that keep a runaway notebook from stalling ``check`` and ``grade``."""
+    p.add_argument("--timeout", type=float, default=600, metavar="S",
+                   help="seconds for a whole notebook (default 600)")
+    p.add_argument("--cell-timeout", type=float, default=120, metavar="S",
+                   help="seconds for any one cell (default 120)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser for the four sub-commands."""
     parser = argparse.ArgumentParser(
@@ -65,10 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="run a copy of your notebook and show each exercise's result")
     p.add_argument("notebook", metavar="NOTEBOOK")
-    p.add_argument("--timeout", type=float, default=600, metavar="S",
-                   help="seconds for the whole notebook (default 600)")
-    p.add_argument("--cell-timeout", type=float, default=120, metavar="S",
-                   help="seconds for any one cell (default 120)")
+    _add_timeouts(p)
     p.set_defaults(run=_check)
 
     p = sub.add_parser("grade", help="autograde SUBMISSIONS/<student>/<notebook>.ipynb into a CSV")
@@ -78,10 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default grades/grades.csv)")
     p.add_argument("--source", default=str(repo_notebooks_dir()), metavar="DIR",
                    help="instructor notebooks with solutions and hidden tests (default notebooks/)")
-    p.add_argument("--timeout", type=float, default=600, metavar="S",
-                   help="seconds per notebook (default 600)")
-    p.add_argument("--cell-timeout", type=float, default=120, metavar="S",
-                   help="seconds for any one cell (default 120)")
+    _add_timeouts(p)
     p.set_defaults(run=_grade)
 
     p = sub.add_parser("table", help="markdown table of every exercise by chapter")
