@@ -54,6 +54,23 @@ def test_new_figure_returns_figure_and_axes():
     assert axes.shape == (2,) and fig.get_layout_engine() is None
 
 
+def test_new_figure_fixed_margins_are_inches_and_titles_are_not_moved():
+    fig, ax = style.new_figure(8, 4, layout="fixed", margins={"top": 1.0, "left": 2.0})
+    params = fig.subplotpars
+    assert params.top == pytest.approx(1 - 1.0 / 4) and params.left == pytest.approx(2.0 / 8)
+    assert params.bottom == pytest.approx(0.6 / 4)  # a default margin
+    ax.set_title("title")
+    assert ax._autotitlepos is False  # no measuring of tick labels at every draw
+    assert ax.xaxis.get_major_locator()._nbins == style._FIXED_NBINS
+
+
+def test_new_figure_rejects_margins_it_cannot_use():
+    with pytest.raises(ValueError, match="layout='fixed' only"):
+        style.new_figure(margins={"top": 1.0})
+    with pytest.raises(ValueError, match="margins can set"):
+        style.new_figure(layout="fixed", margins={"middle": 1.0})
+
+
 def test_new_figure_rejects_an_unknown_layout():
     with pytest.raises(
         ValueError, match="new_figure: layout must be 'constrained' or 'fixed', got 'tight'"
@@ -70,6 +87,35 @@ def test_figure_to_png_is_deterministic_without_metadata():
     a, b = display.figure_to_png(fig, dpi=50), display.figure_to_png(fig, dpi=50)
     assert a.startswith(PNG_SIGNATURE) and a == b
     assert b"Software" not in a and b"matplotlib" not in a
+
+
+@pytest.mark.parametrize("layout", ["fixed", "constrained"])
+def test_figure_image_matches_savefig_pixel_for_pixel(layout):
+    import io
+
+    from PIL import Image
+
+    fig, (left, right) = style.new_figure(5, 2.5, ncols=2, layout=layout)
+    left.plot([0, 1, 2], [1, 0, 1], label="a line")
+    left.set(title="$x^2$ and text", xlabel="x", ylabel="y")
+    right.semilogy([1, 10, 1000])
+    left.legend()
+    for dpi in (50, 72):
+        saved = io.BytesIO()
+        fig.savefig(saved, format="png", dpi=dpi)
+        expected = np.asarray(Image.open(saved).convert("RGB"))
+        np.testing.assert_array_equal(np.asarray(display.figure_image(fig, dpi)), expected)
+    assert fig.dpi == 100  # the figure is left at its own dpi
+
+
+def test_figure_to_png_draws_two_figures_of_one_size_independently():
+    first, ax = style.new_figure(3, 2, layout="fixed")
+    ax.plot([0, 1], [0, 1])
+    alone = display.figure_to_png(first, dpi=50)
+    second, ax = style.new_figure(3, 2, layout="fixed")
+    ax.plot([0, 1], [1, 0], color="red")
+    display.figure_to_png(second, dpi=50)  # shares the renderer: nothing of it may remain
+    assert display.figure_to_png(first, dpi=50) == alone
 
 
 def test_figure_to_png_with_few_colors_is_smaller():

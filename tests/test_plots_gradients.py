@@ -82,6 +82,19 @@ def test_grad_norm_and_weight_norm_curves(runs):
     figure_to_png(fig)
 
 
+def test_run_curves_put_the_legend_where_asked_or_leave_it_out(runs):
+    placed = G.run_loss_curves(runs, legend_loc="center right").axes[0].get_legend()
+    assert placed is not None and placed._loc == 7  # matplotlib's code for "center right"
+    assert G.run_grad_norm_curves(runs, legend_loc=None).axes[0].get_legend() is None
+
+
+def test_clipping_explorer_draws_one_legend_for_both_panels():
+    left, right = render_clipping(0.3, 1.0).axes
+    assert left.get_legend() is None
+    texts = [t.get_text() for t in right.get_legend().get_texts()]
+    assert texts[-1] == "threshold 1" and any("clipped at 1" in t for t in texts)
+
+
 def test_run_plots_need_training_runs():
     with pytest.raises(TypeError, match="TrainingRun"):
         G.run_loss_curves({"a": [1.0, 2.0]})

@@ -15,6 +15,7 @@ _ROW = 1.0  # vertical distance between nodes of one depth
 _BOX_W, _BOX_H = 1.9, 0.8
 _OP_R = 0.32  # radius of the operation circle, drawn left of its output box
 _SYMBOLS = {"sigmoid": "σ", "neg": "−", "*": "×", "-": "−"}
+_TITLE_H = 0.4  # inches above the graph for its title
 
 
 def layout(t: GraphTrace) -> dict[int, tuple[float, float]]:
@@ -63,8 +64,11 @@ def draw_graph(value: Value | GraphTrace, title: str | None = None, show_grad: b
     x_lo, x_hi = min(xs) - _BOX_W / 2 - 2 * _OP_R - 0.2, max(xs) + _BOX_W / 2 + 0.2
     y_lo, y_hi = min(ys) - _BOX_H / 2 - 0.2, max(ys) + _BOX_H / 2 + 0.2
     scale = (width or min(12.0, 0.9 + 0.7 * (x_hi - x_lo))) / (x_hi - x_lo)
-    fig = Figure(figsize=(scale * (x_hi - x_lo), 0.5 + scale * (y_hi - y_lo)), layout="constrained")
-    ax = fig.add_subplot()
+    width, height = scale * (x_hi - x_lo), scale * (y_hi - y_lo)
+    fig = Figure(figsize=(width, _TITLE_H + height))
+    # The axes fill the figure below a strip for the title: placed by hand, as a layout engine
+    # would measure every label first (slow for an explorer redrawing the graph).
+    ax = fig.add_axes((0.0, 0.0, 1.0, height / (_TITLE_H + height)))
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     ax.set_aspect("equal")  # keeps the operation circles round

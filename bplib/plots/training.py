@@ -87,7 +87,7 @@ def decision_boundary(model, x, y, logits: bool = False, resolution: int = 120,
 
 def boundary_and_loss(model, x, y, history, epoch: int, logits: bool = False) -> Figure:
     """Left: decision regions of ``model`` (already at ``epoch``); right: the loss curve, marked."""
-    fig, (left, right) = new_figure(10, 4, ncols=2)
+    fig, (left, right) = new_figure(10, 4, ncols=2, layout="fixed", margins={"left": 0.6}, wspace=0.2)
     acc = history.accuracy[epoch - 1] if epoch >= 1 and history.accuracy else None
     label = f"epoch {epoch}" + (f", accuracy {acc:.0%}" if acc is not None else "")
     decision_boundary(model, x, y, logits=logits, title=f"Decision regions ({label})", ax=left)
@@ -142,7 +142,8 @@ def symmetry_weights(W1, b1, W2, b2, title: str = "Learned weights of the 6-2-1 
     """Bars of each hidden unit's input weights (left half blue, right half orange), with biases."""
     W1, b1 = np.asarray(W1), np.asarray(b1)
     H, D = W1.shape
-    fig, axes = new_figure(4 * H, 3.6, ncols=H, sharey=True)
+    fig, axes = new_figure(4 * H, 3.6, ncols=H, sharey=True, layout="fixed",
+                           margins={"top": 0.6, "left": 0.7}, wspace=0.1)
     axes = np.atleast_1d(axes)
     positions = np.arange(1, D + 1)
     for j, ax in enumerate(axes):

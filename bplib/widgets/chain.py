@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from bplib.chain import Composite, affine, compose
-from bplib.plots.style import BLACK, BLUE, SKY, VERMILION
+from bplib.plots.style import BLACK, BLUE, SKY, VERMILION, new_figure
 from bplib.widgets.explorer import Choice, Explorer, Slider
 
 # Composites of growing depth, keyed by the label the reader sees.
@@ -37,8 +37,8 @@ def render_chain(x0: float = 0.5, function: str = "sin(x²)") -> Figure:
     f = FUNCTIONS[function]
     table = f.table(x0)
     slope = table.reverse_derivative
-    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
-    left, right = fig.subplots(1, 2, width_ratios=[1.1, 1.0])
+    fig, (left, right) = new_figure(9.0, 3.6, ncols=2, layout="fixed", width_ratios=[1.1, 1.0],
+                                    margins={"top": 0.6, "bottom": 0.65}, wspace=0.25)
 
     xs = np.linspace(*X_RANGE, 301)
     ys = np.array([f(x) for x in xs])

@@ -29,11 +29,14 @@ def render_clipping(lr: float = 0.3, clip: float | None = None) -> Figure:
     if clip is not None:
         runs[f"lr {lr:g}, clipped at {clip:g}"] = _run(lr, clip)
     fig, (left, right) = new_figure(10.0, 3.8, ncols=2, layout="fixed")
-    run_loss_curves(runs, title="Training loss", ax=left)
-    run_grad_norm_curves(runs, title="Gradient norm before clipping", ax=right)
+    # One legend for both panels (the runs have the same colours), at a named place: "best"
+    # would search every frame for the emptiest corner.
+    run_loss_curves(runs, title="Training loss", ax=left, legend_loc=None)
+    run_grad_norm_curves(runs, title="Gradient norm before clipping", ax=right,
+                         legend_loc="center right")
     if clip is not None:
         right.axhline(clip, color="0.3", lw=1.0, ls="--", label=f"threshold {clip:g}")
-        right.legend(fontsize=8, loc="best")
+        right.legend(fontsize=8, loc="center right")
     return fig
 
 

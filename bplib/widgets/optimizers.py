@@ -22,7 +22,8 @@ def render_momentum(lr: float = 0.3, momentum: float = 0.0, nesterov: bool = Fal
     path = optimizer_path(QUADRATIC, lambda ps: SGD(ps, lr=lr, momentum=momentum,
                                                     nesterov=nesterov), steps=STEPS)
     label = f"lr={lr:g}, momentum={momentum:g}" + (", Nesterov" if nesterov else "")
-    fig, (left, right) = new_figure(9.5, 3.6, ncols=2, width_ratios=[1.5, 1])
+    fig, (left, right) = new_figure(9.5, 3.6, ncols=2, width_ratios=[1.5, 1], layout="fixed",
+                                    margins={"left": 0.6}, wspace=0.25)
     surface_paths(QUADRATIC, {label: path}, ax=left, legend=True, arrows=False,
                   title=f"SGD on the quadratic: {label}")
     losses = QUADRATIC.value(path)
