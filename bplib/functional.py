@@ -37,9 +37,12 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None):
             f"linear_forward: x has shape {x.shape} and W has shape {W.shape}; expected "
             f"x (N, D) and W (M, D) with the same D."
         )
-    out = x @ W.T
+    # The column form of chapter 5, z = W x, for all N examples at once: W @ x.T holds one
+    # column per example, and .T turns it back into rows (a view, no copy). It is the same product
+    # as x @ W.T; with OpenBLAS this order runs ~3% faster (benchmarks/bench_mlp.py).
+    out = (W @ x.T).T
     if b is not None:
-        out = out + b
+        out += b  # in place: out is a new array, and a second (N, M) array would cost a pass
     return out, (x, W, b is not None)
 
 
@@ -49,9 +52,10 @@ def linear_backward(dout: np.ndarray, cache, input_grad: bool = True):
     dout: (N, M)  ->  dx: (N, D) = dout @ W,  dW: (M, D) = dout.T @ x,  db: (M,) = sum of dout
     over the batch (None when the layer has no bias). ``input_grad=False`` skips dx (returned as
     None): when x is the data, nobody needs its gradient, and that matmul is a third of the work.
+    dx is computed in column form, W.T δ (chapter 5), for the same reason as the forward pass.
     """
     x, W, has_bias = cache
-    dx = dout @ W if input_grad else None
+    dx = (W.T @ dout.T).T if input_grad else None
     dW = dout.T @ x
     db = dout.sum(axis=0) if has_bias else None
     return dx, dW, db

@@ -94,6 +94,16 @@ def test_elementwise_pairs_accept_any_rank(rng, assert_gradcheck):
 # ------------------------------------------------------------------------- values
 
 
+def test_linear_forward_adds_the_bias_into_a_new_array_only(rng):
+    x, W, b = rng.standard_normal((5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
+    before = x.copy(), W.copy(), b.copy()
+    out, _ = F.linear_forward(x, W, b)
+    np.testing.assert_allclose(out, x @ W.T + b, rtol=1e-13)
+    for array, copy in zip((x, W, b), before, strict=True):
+        np.testing.assert_array_equal(array, copy)  # the in-place bias add touched none of them
+        assert not np.shares_memory(out, array)
+
+
 def test_linear_forward_matches_hand_computation():
     x = np.array([[1.0, 2.0]])
     W = np.array([[1.0, 0.0], [2.0, -1.0], [0.5, 0.5]])
