@@ -75,7 +75,7 @@ grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/submissions"; exit 1; }
 	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv
 
-# Benchmarks (about 6 minutes; PyTorch and micrograd are optional: pip install torch==2.13.0 micrograd),
+# Benchmarks (about 8 minutes; PyTorch and micrograd are optional: pip install torch==2.13.0 micrograd),
 # then book/performance.md and book/figures/performance.png from benchmarks/results/*.json.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -32,23 +32,26 @@ WHY_MISSED = {
     "mlp_medium": "Both libraries spend the step in the same BLAS matrix products; what is left "
                   "is elementwise work (ReLU, bias, gradient accumulation, the update), which "
                   "torch fuses or runs in C++ and bplib runs as separate numpy passes.",
-    "mlp_large": "Both libraries spend almost the whole step in the same large matrix products, "
-                 "so the ratio sits at 1 and the spread over rounds is other jobs on the machine. "
-                 "What bplib adds is memory traffic over the weights: zero_grad and then adding into "
-                 ".grad, and SGD's temporary lr * grad, where torch assigns fresh gradients and "
-                 "updates each weight in one pass.",
+    "mlp_large": "Both libraries spend about 95% of the step in the same large matrix products "
+                 "(bplib in the column order z = W x, which OpenBLAS runs fastest), so the ratio "
+                 "sits near 1 and the spread over rounds is other jobs on the machine. What bplib "
+                 "adds is memory traffic over the weights: zero_grad and then adding into .grad, "
+                 "and SGD's temporary lr * grad, where torch assigns fresh gradients and updates "
+                 "each weight in one pass.",
     "rnn": "BPTT runs T small matrix products one after another in Python; torch runs its loop "
            "in C++.",
-    "value": "Building the chain creates one Python object per operation. With the collector on, "
-             "Python re-scans the growing set of live objects again and again while they are made "
-             "(the gc-off column of the MLP step shows the same cost), and each operation checks its "
-             "operand with isinstance against the abstract numbers.Real, which is slow. A fast path "
-             "for plain floats in bplib.autodiff, and pausing the collector while backward() sorts "
-             "the graph, are the levers.",
-    "widgets": "Most of a render is matplotlib drawing the figure and encoding the PNG (compare the "
-               "'of which figure' column, the widget's own code); figures made with "
-               "layout='constrained' also pay a layout pass on every draw. Fewer artists, "
-               "layout='fixed' and smaller figures are the levers.",
+    "value": "Building the chain creates Python objects for every operation (the node, its "
+             "tuples, a leaf for the constant). With the collector on, Python re-scans the growing "
+             "set of live objects again and again while they are made, which is most of the build "
+             "(the gc-off column of the MLP step shows the same cost). bplib already takes a fast "
+             "path for plain floats and pauses the collector while backward() sorts the graph; the "
+             "build is the user's own loop, so pausing the collector there is the user's call. The "
+             "spread between rounds is other jobs on the machine.",
+    "widgets": "What is left of a render is matplotlib laying out and rasterising every text "
+               "(tick labels, titles, legend entries) and encoding the PNG; bplib already draws "
+               "each figure size on one shared renderer (warm text caches), with fixed layouts, "
+               "few ticks and legends at named places. Fewer texts per frame are the lever; the "
+               "spread between rounds is other jobs on the machine.",
 }
 
 
@@ -218,7 +221,9 @@ def widgets_section(data: dict) -> str:
              num(r["fallback_kb"]), num(r["fallback_build_s"]), verdict(r["passed"])]
             for r in data["results"]]
     return ("## Widgets\n\n"
-            "Every explorer in `bplib.widgets`, each in a fresh process, in CPU milliseconds. *Render* is "
+            "Every explorer in `bplib.widgets`, each in a fresh process, in CPU milliseconds, every "
+            f"figure the median over {data['method'].get('rounds', 1)} interleaved rounds of processes. "
+            "*Render* is "
             "the figure and its PNG at the live view's resolution, which is what a reader would wait for "
             "if a slider moved to a value with no frame drawn yet: the median of "
             f"{data['method']['repeats']} renders at the "

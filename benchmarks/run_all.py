@@ -1,6 +1,6 @@
 """Run every benchmark, then write the book page "How fast is bplib?" (book/performance.md).
 
-    python benchmarks/run_all.py            # the defaults: about 6 minutes on 2 cores
+    python benchmarks/run_all.py            # the defaults: about 8 minutes on 2 cores
     python benchmarks/run_all.py --quick    # one round each, short chain: a smoke test
     python benchmarks/run_all.py --only mlp,widgets
 
@@ -20,7 +20,8 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = {"mlp": "bench_mlp.py", "rnn": "bench_rnn.py", "value": "bench_value.py",
               "widgets": "bench_widgets.py"}
 QUICK = {"mlp": ["--rounds", "1"], "rnn": ["--rounds", "1", "--steps", "3"],
-         "value": ["--rounds", "1", "--steps", "2", "--chain", "100000"], "widgets": ["--repeats", "1"]}
+         "value": ["--rounds", "1", "--steps", "2", "--chain", "100000"],
+         "widgets": ["--rounds", "1", "--repeats", "1"]}
 
 
 def main() -> None:

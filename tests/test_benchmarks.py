@@ -15,6 +15,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import bench_mlp  # noqa: E402
+import bench_widgets  # noqa: E402
 import harness  # noqa: E402
 import report  # noqa: E402
 
@@ -45,6 +46,19 @@ def test_flops_of_an_mlp_step_count_the_matmuls_done():
     batch = 4
     first, second = 2 * batch * 2 * 3, 2 * batch * 3 * 1
     assert bench_mlp.flops_per_step(batch, [2, 3, 1]) == 2 * first + 3 * second
+
+
+def test_widget_rounds_combine_by_median_and_most_often_slowest_settings():
+    def measurement(default_ms, max_settings):
+        times = dict.fromkeys(bench_widgets.TIMES, 1.0)
+        return {**times, "explorer": "e", "frames": 4, "fallback_kb": 90.0, "default_ms": default_ms,
+                "max_ms": default_ms + 1, "max_settings": max_settings}
+
+    row = bench_widgets.combine_rounds([measurement(50.0, "a = 1"), measurement(120.0, "a = 2"),
+                                        measurement(60.0, "a = 2")])
+    assert row["default_ms"] == 60.0 and row["max_ms"] == 61.0  # one slow process does not decide
+    assert row["max_settings"] == "a = 2" and row["fallback_kb"] == 90.0
+    assert row["rounds"] == {"default_ms": [50.0, 120.0, 60.0], "max_ms": [51.0, 121.0, 61.0]}
 
 
 @pytest.mark.parametrize("path", sorted((BENCHMARKS / "results").glob("*.json")), ids=lambda p: p.stem)

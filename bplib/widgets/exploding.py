@@ -25,13 +25,13 @@ def render_clipping(lr: float = 0.3, clip: float | None = None) -> Figure:
 
     clip: the ``max_norm`` of ``clip_grad_norm_``, or None for no clipping.
     """
-    runs = {f"lr {lr:g}, no clipping": _run(lr, None)}
+    runs = {"no clipping": _run(lr, None)}
     if clip is not None:
-        runs[f"lr {lr:g}, clipped at {clip:g}"] = _run(lr, clip)
+        runs[f"clipped at {clip:g}"] = _run(lr, clip)
     fig, (left, right) = new_figure(10.0, 3.8, ncols=2, layout="fixed")
     # One legend for both panels (the runs have the same colours), at a named place: "best"
     # would search every frame for the emptiest corner.
-    run_loss_curves(runs, title="Training loss", ax=left, legend_loc=None)
+    run_loss_curves(runs, title=f"Training loss at learning rate {lr:g}", ax=left, legend_loc=None)
     run_grad_norm_curves(runs, title="Gradient norm before clipping", ax=right,
                          legend_loc="center right")
     if clip is not None:
