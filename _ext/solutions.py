@@ -5,7 +5,9 @@ site: solution cells (nbgrader ``solution: true``) get myst-nb's ``remove-cell``
 notebook is read, hidden-test regions are cut from check cells, and the downloadable
 ``_sources/*.ipynb`` copies are replaced by the student versions. The cells still execute,
 so check cells below them work. Without it, solutions stay on the page, collapsed by their
-``hide-input`` tag.
+``hide-input`` tag, without nbgrader's ``### BEGIN/END SOLUTION`` marker lines (a reader has no
+use for them; the downloadable notebook keeps them) and tagged ``bp-solution`` (the cell's
+class on the page is ``tag_bp-solution``).
 
 The ``exercise-table`` directive renders the table of every exercise by chapter
 (``bplib.course.exercises.exercise_table_markdown``) from the notebooks at build time.
@@ -23,7 +25,9 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 HIDE = "hide"
+SOLUTION_TAG = "bp-solution"
 _HIDDEN_TESTS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+_SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
 
 
 def _solutions_mode() -> str:
@@ -42,27 +46,53 @@ def _cut_hidden_tests(source: str) -> str:
     return "\n".join(kept)
 
 
-def remove_solutions(notebook_json: str) -> str:
-    """The notebook JSON with solution cells tagged ``remove-cell`` and hidden tests cut out."""
-    nb = json.loads(notebook_json)
+def _cells(nb: dict):
+    """Each cell with its role: 'solution', 'grade' (a check cell) or None; and its source text."""
     for cell in nb.get("cells", []):
         meta = cell.setdefault("metadata", {})
         grading = meta.get("nbgrader", {}) if isinstance(meta.get("nbgrader"), dict) else {}
-        if grading.get("solution"):
-            tags = meta.setdefault("tags", [])
-            if "remove-cell" not in tags:
-                tags.append("remove-cell")
-        elif grading.get("grade"):
-            source = cell.get("source", "")
-            text = "".join(source) if isinstance(source, list) else source
+        role = "solution" if grading.get("solution") else ("grade" if grading.get("grade") else None)
+        source = cell.get("source", "")
+        yield cell, role, "".join(source) if isinstance(source, list) else source
+
+
+def _add_tag(cell: dict, tag: str) -> None:
+    tags = cell["metadata"].setdefault("tags", [])
+    if tag not in tags:
+        tags.append(tag)
+
+
+def remove_solutions(notebook_json: str) -> str:
+    """The notebook JSON with solution cells tagged ``remove-cell`` and hidden tests cut out."""
+    nb = json.loads(notebook_json)
+    for cell, role, text in _cells(nb):
+        if role == "solution":
+            _add_tag(cell, "remove-cell")
+        elif role == "grade":
             cell["source"] = _cut_hidden_tests(text)
     return json.dumps(nb, ensure_ascii=False)
 
 
+def _is_marker(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith("#") and any(marker in stripped for marker in _SOLUTION_MARKERS)
+
+
+def show_solutions(notebook_json: str) -> str:
+    """The notebook JSON with solution cells tagged ``bp-solution`` and their marker lines gone."""
+    nb = json.loads(notebook_json)
+    for cell, role, text in _cells(nb):
+        if role == "solution":
+            _add_tag(cell, SOLUTION_TAG)
+            cell["source"] = "\n".join(line for line in text.split("\n") if not _is_marker(line))
+    return json.dumps(nb, ensure_ascii=False)
+
+
 def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    if app.config.bp_solutions != HIDE or not str(app.env.doc2path(docname)).endswith(".ipynb"):
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
         return
-    source[0] = remove_solutions(source[0])
+    prepare = remove_solutions if app.config.bp_solutions == HIDE else show_solutions
+    source[0] = prepare(source[0])
 
 
 def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:

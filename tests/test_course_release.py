@@ -260,18 +260,36 @@ def test_a_released_chapter_runs_and_stops_only_at_its_exercises(source, release
 
 # ---- the site: BP_SOLUTIONS=hide (the _ext/solutions.py Sphinx extension) -------------------
 
-def test_remove_solutions_tags_solution_cells_and_cuts_hidden_tests():
+def _solutions_extension():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
         "bp_solutions_ext", repo_notebooks_dir().parent / "_ext" / "solutions.py")
     ext = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ext)
-    nb = json.loads(ext.remove_solutions(nbformat.writes(synthetic_chapter())))
+    return ext
+
+
+def test_remove_solutions_tags_solution_cells_and_cuts_hidden_tests():
+    nb = json.loads(_solutions_extension().remove_solutions(nbformat.writes(synthetic_chapter())))
     solutions = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
     assert solutions and all("remove-cell" in c["metadata"]["tags"] for c in solutions)
     assert "hidden-check-one" not in json.dumps(nb)
     assert nb["cells"][2]["metadata"].get("tags", []) == []
+
+
+def test_show_solutions_drops_only_the_marker_lines_and_tags_the_cells():
+    original = synthetic_chapter()
+    nb = json.loads(_solutions_extension().show_solutions(nbformat.writes(original)))
+    for before, after in zip(original.cells, nb["cells"], strict=True):
+        text = "".join(after["source"])  # the JSON may hold a source as a list of lines
+        if not before.metadata.get("nbgrader", {}).get("solution"):
+            assert text == before.source  # other cells untouched
+            continue
+        assert "bp-solution" in after["metadata"]["tags"]
+        kept = [line for line in before.source.split("\n") if "SOLUTION" not in line]
+        assert text.split("\n") == kept  # indentation and every other line kept
+    assert "secret-two" in json.dumps(nb) and "BEGIN SOLUTION" not in json.dumps(nb)
 
 
 def _build_site(tmp_path: Path, mode: str) -> Path:
@@ -309,3 +327,4 @@ def test_the_site_leaves_solutions_out_only_when_bp_solutions_is_hide(tmp_path):
 
     shown = (_build_site(tmp_path, "show") / "notebooks" / "99_synthetic.html").read_text()
     assert "secret-one" in shown and "hidden-check-one" in shown
+    assert "BEGIN SOLUTION" not in shown and "tag_bp-solution" in shown
