@@ -7,7 +7,7 @@ registers a PNG formatter (without a timestamp, so stored outputs stay byte-iden
 Speed: matplotlib keeps its text measurements and parsed math per *renderer*, and ``savefig`` makes
 a new renderer for every new figure, so an explorer that draws a fresh figure per slider position
 would measure every label again. ``figure_to_png`` draws every figure of a given pixel size on one
-shared Agg renderer instead, which keeps those caches warm (about a third of the time of a redraw).
+shared Agg renderer instead, which keeps those caches warm (up to a third of a redraw's time).
 """
 
 from __future__ import annotations
@@ -34,17 +34,16 @@ def figure_image(fig: Figure, dpi: int = DPI) -> Image.Image:
         # A layout engine measures the figure on its own renderer; let it settle first, as
         # savefig does, so the drawing below matches savefig pixel for pixel.
         _with_dpi(fig, dpi, fig.draw_without_rendering)
-    renderer = None
 
-    def draw():
-        nonlocal renderer
+    def draw() -> Image.Image:
         width, height = (int(v) for v in fig.bbox.max)  # as savefig sizes it
         renderer = _shared_renderer(width, height, dpi)
         renderer.clear()
         fig.draw(renderer)
-        return Image.frombuffer("RGBA", (width, height), renderer.buffer_rgba(), "raw", "RGBA", 0, 1)
+        pixels = Image.frombuffer("RGBA", (width, height), renderer.buffer_rgba(), "raw", "RGBA", 0, 1)
+        return pixels.convert("RGB")  # a copy: the shared buffer is drawn over by the next figure
 
-    return _with_dpi(fig, dpi, draw).convert("RGB")
+    return _with_dpi(fig, dpi, draw)
 
 
 def _with_dpi(fig: Figure, dpi: float, action):
