@@ -12,7 +12,7 @@ SOLUTIONS ?= show
 # Jupyter refuses to run as root unless told; CI containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup book test lint unit notebooks site-build site-test lab serve clean freeze student grade bench
+.PHONY: help setup book test lint unit notebooks site-build site-test lab serve clean freeze student grade bench outputs
 
 help:
 	@echo "make book   build the course website into _build/html"
@@ -23,6 +23,7 @@ help:
 	@echo "make grade SUBMISSIONS=dir grade submissions into grades/grades.csv"
 	@echo "make book SOLUTIONS=hide   build the site without exercise solutions"
 	@echo "make bench                 speed against PyTorch and micrograd; rewrites book/performance.md"
+	@echo "make outputs [NB=file]     re-run chapters and store their outputs (after editing one)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -74,6 +75,12 @@ student: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/submissions"; exit 1; }
 	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv
+
+# After editing a chapter: re-run it and store its outputs, which make test then compares with.
+# A chapter whose cells fail is left untouched. NB=notebooks/04_computing_gradients.ipynb for one.
+NB ?= notebooks/*.ipynb
+outputs: $(STAMP)
+	$(BIN)/python -m bplib.course rerun $(NB)
 
 # Benchmarks (about 8 minutes; PyTorch and micrograd are optional: pip install torch==2.13.0 micrograd),
 # then book/performance.md and book/figures/performance.png from benchmarks/results/*.json.

@@ -1,4 +1,4 @@
-"""Tests for the command line: python -m bplib.course release|check|grade|table."""
+"""Tests for the command line: python -m bplib.course release|check|grade|table|rerun."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def course(tmp_path: Path) -> Path:
 def test_the_module_runs_as_a_command_and_lists_its_subcommands():
     done = subprocess.run([sys.executable, "-m", "bplib.course", "--help"], capture_output=True,
                           text=True, check=True)
-    for command in ("release", "check", "grade", "table"):
+    for command in ("release", "check", "grade", "table", "rerun"):
         assert command in done.stdout
 
 

@@ -1,4 +1,4 @@
-"""Instructor and student commands: ``python -m bplib.course release|check|grade|table``."""
+"""Instructor and student commands: ``python -m bplib.course release|check|grade|table|rerun``."""
 
 from __future__ import annotations
 
@@ -49,6 +49,22 @@ def _table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rerun(args: argparse.Namespace) -> int:
+    from bplib.course.rerun import RerunFailed, rerun_notebook
+
+    failed = False
+    for path in args.notebooks:
+        try:
+            count = rerun_notebook(path, cell_timeout=args.cell_timeout)
+        except RerunFailed as err:
+            print(f"{path}: {err}. The file is unchanged.", file=sys.stderr)
+            failed = True
+        else:
+            cells = f"{count} code cell" + ("" if count == 1 else "s")
+            print(f"re-ran {path} ({cells}); its outputs are stored")
+    return 1 if failed else 0
+
+
 def _add_timeouts(p: argparse.ArgumentParser) -> None:
     """The two limits that keep a runaway notebook from stalling ``check`` and ``grade``."""
     p.add_argument("--timeout", type=float, default=600, metavar="S",
@@ -58,10 +74,11 @@ def _add_timeouts(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser for the four sub-commands."""
+    """The argparse parser for the five sub-commands."""
     parser = argparse.ArgumentParser(
         prog="python -m bplib.course",
-        description="Release student notebooks, check one notebook, grade submissions.")
+        description="Release student notebooks, check one notebook, grade submissions, list the "
+                    "exercises, re-run chapters to store their outputs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("release", help="write student versions of chapter notebooks")
@@ -90,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=str(repo_notebooks_dir()), metavar="DIR")
     p.add_argument("--out", default=None, metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_table)
+
+    p = sub.add_parser("rerun", help="re-run chapter notebooks in place and store their outputs "
+                                     "(what make test compares with)")
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    p.add_argument("--cell-timeout", type=float, default=600, metavar="S",
+                   help="seconds for any one cell (default 600)")
+    p.set_defaults(run=_rerun)
     return parser
 
 
