@@ -118,6 +118,22 @@ def test_figure_to_png_draws_two_figures_of_one_size_independently():
     assert display.figure_to_png(first, dpi=50) == alone
 
 
+def test_figures_drawn_from_several_threads_come_out_as_drawn_alone():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def figure(slope):
+        fig, ax = style.new_figure(3, 2, layout="fixed")
+        ax.plot([0, 1], [0, slope])
+        ax.set_title(f"slope {slope}")
+        return fig
+
+    figures = [figure(s) for s in range(8)]
+    alone = [display.figure_to_png(f, dpi=40) for f in figures]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda f: display.figure_to_png(f, dpi=40), figures))
+    assert together == alone
+
+
 def test_figure_to_png_with_few_colors_is_smaller():
     fig, ax = style.new_figure(4, 3)
     x = np.linspace(0, 1, 50)

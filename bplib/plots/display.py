@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
 DPI = 100
+_SHARED_RENDERER_LOCK = threading.Lock()  # one figure at a time on a shared renderer
 
 
 @functools.lru_cache(maxsize=8)
 def _shared_renderer(width: int, height: int, dpi: float) -> RendererAgg:
-    """One Agg renderer per picture size, reused by every figure of that size (one thread)."""
+    """One Agg renderer per picture size, reused by every figure of that size."""
     return RendererAgg(width, height, dpi)
 
 
@@ -37,11 +39,12 @@ def figure_image(fig: Figure, dpi: int = DPI) -> Image.Image:
 
     def draw() -> Image.Image:
         width, height = (int(v) for v in fig.bbox.max)  # as savefig sizes it
-        renderer = _shared_renderer(width, height, dpi)
-        renderer.clear()
-        fig.draw(renderer)
-        pixels = Image.frombuffer("RGBA", (width, height), renderer.buffer_rgba(), "raw", "RGBA", 0, 1)
-        return pixels.convert("RGB")  # a copy: the shared buffer is drawn over by the next figure
+        with _SHARED_RENDERER_LOCK:  # figures drawn from several threads wait their turn
+            renderer = _shared_renderer(width, height, dpi)
+            renderer.clear()
+            fig.draw(renderer)
+            pixels = Image.frombuffer("RGBA", (width, height), renderer.buffer_rgba(), "raw", "RGBA", 0, 1)
+            return pixels.convert("RGB")  # a copy: the shared buffer is drawn over by the next figure
 
     return _with_dpi(fig, dpi, draw)
 
