@@ -31,6 +31,16 @@ def test_page_loads_without_console_errors_or_offsite_requests(visit, page):
     assert v.errors == [], f"{page} logged console errors: {v.errors[:5]}"
 
 
+@pytest.mark.parametrize("page", PAGES[:1] + CHAPTERS[:1])
+def test_a_desktop_window_shows_one_search_field_in_the_sidebar(visit, page):
+    v = visit(page)  # playwright's default window, 1280 x 720
+    fields = v.page.locator(".search-button-field")
+    visible = [i for i in range(fields.count()) if fields.nth(i).is_visible()]
+    assert len(visible) == 1, f"{page}: {len(visible)} search fields are visible"
+    assert fields.nth(visible[0]).locator("xpath=ancestor::*[contains(@class, 'bd-sidebar')]").count()
+    assert not v.page.locator("header.bd-header").is_visible(), f"{page}: an empty top bar is shown"
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if 'class="math' in (SITE / p).read_text()])
 def test_math_is_typeset_by_the_local_mathjax(visit, page):
     v = visit(page)
