@@ -64,11 +64,11 @@ def draw_graph(value: Value | GraphTrace, title: str | None = None, show_grad: b
     x_lo, x_hi = min(xs) - _BOX_W / 2 - 2 * _OP_R - 0.2, max(xs) + _BOX_W / 2 + 0.2
     y_lo, y_hi = min(ys) - _BOX_H / 2 - 0.2, max(ys) + _BOX_H / 2 + 0.2
     scale = (width or min(12.0, 0.9 + 0.7 * (x_hi - x_lo))) / (x_hi - x_lo)
-    width, height = scale * (x_hi - x_lo), scale * (y_hi - y_lo)
-    fig = Figure(figsize=(width, _TITLE_H + height))
+    graph_w, graph_h = scale * (x_hi - x_lo), scale * (y_hi - y_lo)  # inches
+    fig = Figure(figsize=(graph_w, _TITLE_H + graph_h))
     # The axes fill the figure below a strip for the title: placed by hand, as a layout engine
     # would measure every label first (slow for an explorer redrawing the graph).
-    ax = fig.add_axes((0.0, 0.0, 1.0, height / (_TITLE_H + height)))
+    ax = fig.add_axes((0.0, 0.0, 1.0, graph_h / (_TITLE_H + graph_h)))
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     ax.set_aspect("equal")  # keeps the operation circles round

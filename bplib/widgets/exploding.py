@@ -32,11 +32,10 @@ def render_clipping(lr: float = 0.3, clip: float | None = None) -> Figure:
     # One legend for both panels (the runs have the same colours), at a named place: "best"
     # would search every frame for the emptiest corner.
     run_loss_curves(runs, title=f"Training loss at learning rate {lr:g}", ax=left, legend_loc=None)
-    run_grad_norm_curves(runs, title="Gradient norm before clipping", ax=right,
-                         legend_loc="center right")
+    run_grad_norm_curves(runs, title="Gradient norm before clipping", ax=right, legend_loc=None)
     if clip is not None:
         right.axhline(clip, color="0.3", lw=1.0, ls="--", label=f"threshold {clip:g}")
-        right.legend(fontsize=8, loc="center right")
+    right.legend(fontsize=8, loc="center right")
     return fig
 
 
