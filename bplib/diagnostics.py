@@ -125,13 +125,15 @@ class PassRecord:
     """What one forward/backward pass looked like, layer by layer.
 
     activations: the output of each top-level hidden layer (arrays (N, width)), first to last;
-    grad_norms: ``||dL/dW||`` per Linear layer (L,); weight_norms: ``||W||`` per Linear layer (L,).
+    grad_norms: ``||dL/dW||`` per Linear layer (K,); weight_norms: ``||W||`` per Linear layer (K,);
+    signal_norms: ``||dL/da||`` for the input x and each entry of ``activations`` (layers + 1,).
     """
 
     loss: float
     activations: list[np.ndarray]
     grad_norms: np.ndarray
     weight_norms: np.ndarray
+    signal_norms: np.ndarray
 
     @property
     def activation_mean(self) -> np.ndarray:
@@ -147,6 +149,44 @@ class PassRecord:
     def ratio(self) -> float:
         """``||dL/dW||`` of the first Linear layer divided by that of the last (1 = balanced)."""
         return float(self.grad_norms[0] / self.grad_norms[-1])
+
+    @property
+    def layer_gains(self) -> np.ndarray:
+        """How much the backward pass multiplies the error signal per hidden block, first first.
+
+        ``signal_norms[i] / signal_norms[i + 1]``: ``||dL/da||`` arriving at a block's input divided
+        by ``||dL/da||`` arriving at its output. Their product is the signal's first/last ratio.
+        """
+        return self.signal_norms[:-1] / self.signal_norms[1:]
+
+
+_SLOPE_FROM_OUTPUT = {"sigmoid": lambda a: a * (1.0 - a), "tanh": lambda a: 1.0 - a * a}
+_SLOPE_PEAK = {"sigmoid": 0.25, "tanh": 1.0}
+
+
+def saturated_fraction(record: PassRecord, activation: str, level: float = 0.05) -> np.ndarray:
+    """Per hidden layer, the fraction of (example, unit) pairs whose slope f'(z) is below
+    ``level`` times its peak (sigmoid 1/4, tanh 1): units on the flat tails of their curve.
+
+    activation: 'sigmoid' or 'tanh' (f' is computed from the stored outputs a); returns (layers,).
+    """
+    if activation not in _SLOPE_FROM_OUTPUT:
+        raise ValueError(f"saturated_fraction: activation must be 'sigmoid' or 'tanh' (the curves "
+                         f"that flatten out), got {activation!r}.")
+    if not 0 < level < 1:
+        raise ValueError(f"saturated_fraction: level must be between 0 and 1 (a fraction of the "
+                         f"peak slope), got {level!r}.")
+    slope, peak = _SLOPE_FROM_OUTPUT[activation], _SLOPE_PEAK[activation]
+    return np.array([np.mean(slope(a) < level * peak) for a in record.activations])
+
+
+def inactive_fraction(record: PassRecord) -> np.ndarray:
+    """Per hidden layer, the fraction of units whose output is <= 0 for every example of the pass.
+
+    For ReLU such a unit is dead on this data: its gradient is zero for every example, so no step
+    of gradient descent on this data can bring it back. Returns (layers,).
+    """
+    return np.array([np.mean(np.all(a <= 0, axis=0)) for a in record.activations])
 
 
 def record_pass(model: Module, x: np.ndarray, y: np.ndarray,
@@ -170,8 +210,15 @@ def record_pass(model: Module, x: np.ndarray, y: np.ndarray,
         if i < len(layers) - 1 and not isinstance(layer, Linear):
             activations.append(out)
     loss = float(loss_fn(out, y))
-    model.backward(loss_fn.backward())
-    return PassRecord(loss, activations, gradient_norms(model), weight_norms(model))
+    # Sequential.backward, one layer at a time, to see the error signal between the layers.
+    dout, signal = loss_fn.backward(), []
+    for i in reversed(range(len(layers))):
+        if i < len(layers) - 1 and not isinstance(layers[i], Linear):
+            signal.append(np.linalg.norm(dout))  # dL/d(output of hidden layer i)
+        dout = layers[i].backward(dout)
+    signal.append(np.linalg.norm(dout))  # dL/dx
+    return PassRecord(loss, activations, gradient_norms(model), weight_norms(model),
+                      np.array(signal[::-1]))
 
 
 def gradient_profile(depth: int, activation="sigmoid", init="naive", architecture: str = "plain",
