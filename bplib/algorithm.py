@@ -6,8 +6,8 @@ Here an example is a column ``a[0] = x`` of shape ``(n_0, 1)`` (or several examp
 ``delta``, ``dW`` and ``db`` is ``None`` because the input layer has no weights.
 
 1. forward pass   ``z[l] = W[l] a[l-1] + b[l]``,  ``a[l] = f(z[l])``  (store both)
-2. output delta   ``δ[L] = ∂L/∂a[L] ⊙ f'(z[L])``
-3. backward pass  ``δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])``  for l = L-1 … 1
+2. output delta   ``δ[K] = ∂L/∂a[K] ⊙ f'(z[K])``
+3. backward pass  ``δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])``  for l = K-1 … 1
 4. gradients      ``∂L/∂W[l] = δ[l] a[l-1]ᵀ``,  ``∂L/∂b[l] = δ[l]`` (summed over examples)
 
 ``bplib.layers`` computes the same numbers with batch-first rows (``x @ W.T``); the chapter
@@ -72,7 +72,7 @@ def _layer_activations(num_layers: int, activation: str, output_activation: str 
 
 
 def forward_pass(weights, biases, x, activations: list[str]):
-    """Step 1. Returns ``(z, a)``: ``z[l]`` and ``a[l]`` for l = 0..L (``z[0]`` is None, ``a[0] = x``)."""
+    """Step 1. Returns ``(z, a)``: ``z[l]`` and ``a[l]`` for l = 0..K (``z[0]`` is None, ``a[0] = x``)."""
     z, a = [None], [x]
     for W, b, name in zip(weights, biases, activations):
         f, _ = _activation(name)
@@ -81,19 +81,19 @@ def forward_pass(weights, biases, x, activations: list[str]):
     return z, a
 
 
-def output_delta(a_L, z_L, y, activation: str, loss: str = "sse"):
-    """Step 2. ``δ[L] = ∂L/∂a[L] ⊙ f'(z[L])``; same shape as ``a_L``."""
+def output_delta(a_K, z_K, y, activation: str, loss: str = "sse"):
+    """Step 2. ``δ[K] = ∂L/∂a[K] ⊙ f'(z[K])``; same shape as ``a_K``."""
     _, dloss = LOSSES[loss]
     _, f_prime = _activation(activation)
-    return dloss(a_L, y) * f_prime(z_L)
+    return dloss(a_K, y) * f_prime(z_K)
 
 
-def backward_pass(weights, z, delta_L, activations: list[str]):
-    """Step 3. ``δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])`` from l = L-1 down to 1; returns ``delta[0..L]``."""
-    L = len(weights)
-    delta = [None] * (L + 1)
-    delta[L] = delta_L
-    for l in range(L - 1, 0, -1):
+def backward_pass(weights, z, delta_K, activations: list[str]):
+    """Step 3. ``δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])`` from l = K-1 down to 1; returns ``delta[0..K]``."""
+    K = len(weights)
+    delta = [None] * (K + 1)
+    delta[K] = delta_K
+    for l in range(K - 1, 0, -1):
         _, f_prime = _activation(activations[l - 1])
         delta[l] = (weights[l].T @ delta[l + 1]) * f_prime(z[l])
     return delta
@@ -112,7 +112,7 @@ def backprop(weights, biases, x, y, activation: str = "sigmoid", output_activati
              loss: str = "sse") -> BackpropTrace:
     """Run the four steps and return every intermediate.
 
-    weights[l-1]: (n_l, n_{l-1}); biases[l-1]: (n_l, 1) or (n_l,); x: (n_0, N); y: (n_L, N).
+    weights[l-1]: (n_l, n_{l-1}); biases[l-1]: (n_l, 1) or (n_l,); x: (n_0, N); y: (n_K, N).
     ``loss`` is 'sse' (``½ Σ (a - y)²``, the 1986 paper's E) or 'mse' (mean over all elements).
     """
     if len(weights) != len(biases) or not weights:
@@ -137,8 +137,8 @@ def backprop(weights, biases, x, y, activation: str = "sigmoid", output_activati
                          "(one column per example, one row per output unit).")
     names = _layer_activations(len(weights), activation, output_activation)
     z, a = forward_pass(weights, biases, x, names)
-    delta_L = output_delta(a[-1], z[-1], y, names[-1], loss)
-    delta = backward_pass(weights, z, delta_L, names)
+    delta_K = output_delta(a[-1], z[-1], y, names[-1], loss)
+    delta = backward_pass(weights, z, delta_K, names)
     dW, db = weight_gradients(delta, a)
     return BackpropTrace(z=z, a=a, delta=delta, dW=dW, db=db, loss=LOSSES[loss][0](a[-1], y))
 
@@ -147,3 +147,26 @@ def weights_of(mlp) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The ``(weights, biases)`` of a ``bplib.MLP`` in column form (``b`` as ``(n_l, 1)`` columns)."""
     linears = mlp.linear_layers()
     return [lin.W.data for lin in linears], [lin.b.data.reshape(-1, 1) for lin in linears]
+
+
+def linear_weight_jacobian(x, n_out: int) -> np.ndarray:
+    """The whole Jacobian of ``z = x @ W.T + b`` with respect to ``W``, flattened row by row.
+
+    x: (N, n_in); returns J of shape (N·n_out, n_out·n_in) with
+    ``J[n·n_out + k, k'·n_in + i] = x[n, i]`` if ``k == k'`` and 0 otherwise. Built only to be
+    measured: backpropagation gets ``dW = dout.T @ x`` without it.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"linear_weight_jacobian: x must be a batch of shape (N, n_in) with N >= 1, "
+                         f"got shape {x.shape}.")
+    if isinstance(n_out, bool) or not isinstance(n_out, (int, np.integer)) or n_out < 1:
+        raise ValueError(f"linear_weight_jacobian: n_out must be a positive whole number, got {n_out!r}.")
+    N, n_in = x.shape
+    blocks = np.einsum("ni,kc->nkci", x, np.eye(n_out))  # z[n, k] depends on row k of W only
+    return blocks.reshape(N * n_out, n_out * n_in)
+
+
+def num_parameters(weights, biases) -> int:
+    """Number of weights and biases together, P = Σ_l (n_l·n_{l-1} + n_l)."""
+    return int(sum(np.size(W) + np.size(b) for W, b in zip(weights, biases)))

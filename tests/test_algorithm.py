@@ -90,7 +90,7 @@ def test_trace_holds_every_intermediate_with_the_right_shapes(rng):
 
 
 def test_four_steps_by_hand_on_one_linear_unit():
-    # z = 2*3 + 1 = 7, a = z, E = ½(7 - 5)² = 2, δ = 2, dW = δ·x = 6, db = 2
+    # z = 2*3 + 1 = 7, a = z, L = ½(7 - 5)² = 2, δ = 2, dW = δ·x = 6, db = 2
     trace = algorithm.backprop([[[2.0]]], [[1.0]], [3.0], [5.0], activation="identity")
     assert trace.loss == pytest.approx(2.0)
     assert trace.z[1].item() == 7.0 and trace.delta[1].item() == 2.0
@@ -103,9 +103,9 @@ def test_steps_compose_to_backprop(rng):
     x, y = rng.standard_normal((3, 2)), rng.uniform(size=(2, 2))
     names = ["tanh", "sigmoid"]
     z, a = algorithm.forward_pass(weights, biases, x, names)
-    delta_L = algorithm.output_delta(a[-1], z[-1], y, "sigmoid")
-    np.testing.assert_allclose(delta_L, (a[-1] - y) * a[-1] * (1 - a[-1]))
-    delta = algorithm.backward_pass(weights, z, delta_L, names)
+    delta_K = algorithm.output_delta(a[-1], z[-1], y, "sigmoid")
+    np.testing.assert_allclose(delta_K, (a[-1] - y) * a[-1] * (1 - a[-1]))
+    delta = algorithm.backward_pass(weights, z, delta_K, names)
     np.testing.assert_allclose(delta[1], (weights[1].T @ delta[2]) * (1 - np.tanh(z[1]) ** 2))
     dW, db = algorithm.weight_gradients(delta, a)
     trace = algorithm.backprop(
@@ -190,3 +190,65 @@ def test_counts_names_and_losses_are_checked(rng):
         algorithm.backprop(weights, biases, np.ones((3, 1)), np.ones((2, 1)), loss="l1")
     with pytest.raises(ValueError, match=r"unknown activation 'softplus'"):
         algorithm.backprop(weights, biases, np.ones((3, 1)), np.ones((2, 1)), activation="softplus")
+
+
+# ------------------------------------------------------------------- Jacobians and sizes
+
+
+def test_linear_weight_jacobian_matches_finite_differences(rng):
+    x, W = rng.standard_normal((4, 3)), rng.standard_normal((2, 3))
+    J = algorithm.linear_weight_jacobian(x, 2)
+    assert J.shape == (4 * 2, 2 * 3)
+    h = 1e-6
+    for c in range(W.size):
+        step = np.zeros(W.size)
+        step[c] = h
+        plus = (x @ (W + step.reshape(W.shape)).T).ravel()
+        minus = (x @ (W - step.reshape(W.shape)).T).ravel()
+        np.testing.assert_allclose(J[:, c], (plus - minus) / (2 * h), atol=1e-8)
+
+
+def test_linear_weight_jacobian_by_hand_on_one_example():
+    # z_k = W[k, 0]·1 + W[k, 1]·2 for k = 0, 1: row k holds (1, 2) in the columns of W's row k.
+    J = algorithm.linear_weight_jacobian(np.array([[1.0, 2.0]]), 2)
+    np.testing.assert_array_equal(J, [[1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0]])
+
+
+def test_vector_jacobian_product_of_the_weight_jacobian_is_dW(rng):
+    x, dout = rng.standard_normal((5, 3)), rng.standard_normal((5, 4))
+    J = algorithm.linear_weight_jacobian(x, 4)
+    np.testing.assert_allclose((dout.ravel() @ J).reshape(4, 3), dout.T @ x, rtol=1e-12)
+    assert np.count_nonzero(J) == 5 * 4 * 3  # one nonzero block per output unit
+
+
+@pytest.mark.parametrize(
+    "x, n_out, match",
+    [
+        (np.ones(3), 2, r"x must be a batch of shape \(N, n_in\) with N >= 1, got shape \(3,\)"),
+        (np.ones((0, 3)), 2, r"got shape \(0, 3\)"),
+        (np.ones((2, 3)), 0, "n_out must be a positive whole number, got 0"),
+        (np.ones((2, 3)), 2.5, "n_out must be a positive whole number, got 2.5"),
+    ],
+)
+def test_linear_weight_jacobian_rejects_bad_input(x, n_out, match):
+    with pytest.raises(ValueError, match=match):
+        algorithm.linear_weight_jacobian(x, n_out)
+
+
+def test_num_parameters_counts_weights_and_biases(rng):
+    weights, biases = random_network([3, 4, 4, 2], rng)
+    assert algorithm.num_parameters(weights, biases) == (12 + 4) + (16 + 4) + (8 + 2)
+
+
+def test_hidden_delta_is_the_sum_over_paths_of_chapter_5s_hand_network():
+    W1, b1 = np.array([[0.5, -0.4], [0.3, 0.8]]), np.array([0.1, -0.2])
+    W2, b2 = np.array([[0.7, -0.6], [-0.2, 0.9]]), np.array([0.0, 0.1])
+    x, y = np.array([1.0, 2.0]), np.array([1.0, 0.0])
+    trace = algorithm.backprop([W1, W2], [b1, b2], x, y)
+    assert trace.z[1].ravel() == pytest.approx([-0.2, 1.7])  # 0.5 - 0.8 + 0.1, 0.3 + 1.6 - 0.2
+    a1, a2 = trace.a[1].ravel(), trace.a[2].ravel()
+    delta2 = (a2 - y) * a2 * (1 - a2)
+    for j in range(2):
+        paths = sum(W2[k, j] * delta2[k] for k in range(2))
+        assert trace.delta[1][j, 0] == pytest.approx(a1[j] * (1 - a1[j]) * paths, rel=1e-12)
+    assert trace.delta[2].ravel() == pytest.approx([-0.13571863, 0.14785216], rel=1e-7)

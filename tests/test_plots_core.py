@@ -230,7 +230,7 @@ def test_delta_norms_one_bar_per_layer(trace):
 def test_backward_step_figure_titles_each_step(trace, step):
     fig = backprop.backward_step_figure(trace, step)
     title = fig.axes[0].get_title()
-    assert title.startswith({0: "Step 1, forward pass", 1: "Step 2: δ[L]", 2: "Step 3: δ[1]"}[step])
+    assert title.startswith({0: "Step 1, forward pass", 1: "Step 2: δ[K]", 2: "Step 3: δ[1]"}[step])
 
 
 def test_backward_step_figures_differ_between_steps(trace):

@@ -90,22 +90,22 @@ def backward_step_figure(trace: BackpropTrace, step: int) -> Figure:
     Nodes show a[l] after the forward pass (step 0), then δ[l] for the layers reached; edges show
     dW[l] for the layers whose weight gradients are known. Uses the first example column.
     """
-    L = trace.num_layers
-    sizes = [trace.a[0].shape[0]] + [trace.a[l].shape[0] for l in range(1, L + 1)]
-    reached = range(L - step + 1, L + 1) if step else range(0)
+    K = trace.num_layers
+    sizes = [trace.a[0].shape[0]] + [trace.a[l].shape[0] for l in range(1, K + 1)]
+    reached = range(K - step + 1, K + 1) if step else range(0)
     if step == 0:
-        nodes = [trace.a[l][:, 0] for l in range(L + 1)]
+        nodes = [trace.a[l][:, 0] for l in range(K + 1)]
         title = "Step 1, forward pass: store z[l] and a[l] (nodes show a[l])"
     else:
-        nodes = [trace.delta[l][:, 0] if l in reached else None for l in range(L + 1)]
-        l = L - step + 1
-        title = ("Step 2: δ[L] = ∂L/∂a[L] ⊙ f′(z[L]); step 4: dW[L] = δ[L] a[L−1]ᵀ" if step == 1 else
+        nodes = [trace.delta[l][:, 0] if l in reached else None for l in range(K + 1)]
+        l = K - step + 1
+        title = (f"Step 2: δ[K] = ∂L/∂a[K] ⊙ f′(z[K]); step 4: dW[K] = δ[K] a[K−1]ᵀ (here K = {K})" if step == 1 else
                  f"Step 3: δ[{l}] = (W[{l + 1}]ᵀ δ[{l + 1}]) ⊙ f′(z[{l}]); step 4: dW[{l}] = δ[{l}] a[{l - 1}]ᵀ")
-    edges = [trace.dW[l + 1] if (l + 1) in reached else None for l in range(L)]
+    edges = [trace.dW[l + 1] if (l + 1) in reached else None for l in range(K)]
     fig, ax = new_figure(8.0, 4.0, layout="fixed")
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.86)
     draw_network(ax, sizes, edge_values=edges, node_values=[None if v is None else np.asarray(v) for v in nodes],
-                 layer_labels=["input a[0]"] + [f"layer {l}" for l in range(1, L + 1)])
+                 layer_labels=["input a[0]"] + [f"layer {l}" for l in range(1, K + 1)])
     ax.set_title(title, fontsize=10)
     legend = ("nodes: a[l], darker = larger" if step == 0 else
               "nodes: δ[l] (purple +, orange −)   edges: dW[l] (blue +, red −, width ∝ size)")

@@ -6,8 +6,9 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
 
-from bplib.plots.style import BLUE, VERMILION
+from bplib.plots.style import BLUE, VERMILION, new_figure
 
 NODE_CMAP = colormaps["PuOr"]
 
@@ -57,3 +58,48 @@ def draw_network(ax: Axes, sizes: list[int], edge_values=None, node_values=None,
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-top - 0.8, top + 1.3)
     ax.set_axis_off()
+
+
+def _label_edges(ax: Axes, positions: list[np.ndarray], weights, where: float = 0.72) -> None:
+    """Write W[l][k, j] on every edge, ``where`` of the way from unit j (below) to unit k (above)."""
+    for l, W in enumerate(weights):
+        for k, (x1, y1) in enumerate(positions[l + 1]):
+            for j, (x0, y0) in enumerate(positions[l]):
+                ax.text(x0 + where * (x1 - x0), y0 + where * (y1 - y0), f"{W[k, j]:.2f}", fontsize=8,
+                        ha="center", va="center", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "0.6", "lw": 0.5})
+
+
+def _label_nodes(ax: Axes, positions: list[np.ndarray], node_labels) -> None:
+    """Write node_labels[l][i] beside unit i of layer l: above the upper units, below the lower ones."""
+    for l, labels in enumerate(node_labels):
+        for (x, y), text in zip(positions[l], labels):
+            above = y >= 0
+            ax.text(x, y + (0.2 if above else -0.2), text, fontsize=8, ha="center",
+                    va="bottom" if above else "top", zorder=4, linespacing=1.3)
+
+
+def labelled_network_figure(weights, panels, layer_labels=None, suptitle: str | None = None) -> Figure:
+    """A small network drawn once per panel, every edge labelled with its weight W_kj.
+
+    weights[l]: (n_{l+1}, n_l) arrays, input layer first; panels: list of (title, node_labels) with
+    node_labels[l][i] the text written beside unit i of layer l (e.g. its z and a, or its δ).
+    """
+    sizes = [np.shape(weights[0])[1]] + [np.shape(W)[0] for W in weights]
+    for title, node_labels in panels:
+        if [len(labels) for labels in node_labels] != sizes:
+            raise ValueError(f"labelled_network_figure: panel {title!r} has node labels for layers of sizes "
+                             f"{[len(labels) for labels in node_labels]}, but the network has sizes {sizes}.")
+    fig, axes = new_figure(3.9 * len(panels), 2.9, ncols=len(panels), layout="fixed",
+                           margins={"left": 0.1, "right": 0.1, "bottom": 0.05, "top": 0.3 if suptitle else 0.05})
+    positions = _node_positions(sizes)
+    for ax, (title, node_labels) in zip(np.atleast_1d(axes), panels):
+        draw_network(ax, sizes, layer_labels=layer_labels)
+        _label_edges(ax, positions, weights)
+        _label_nodes(ax, positions, node_labels)
+        top = max(p[:, 1].max() for p in positions)
+        ax.set_ylim(-top - 0.75, top + 1.45)
+        ax.set_title(title, fontsize=10, y=0.88)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    return fig
