@@ -5,6 +5,7 @@
 multiplies them in both orders: inside-out (forward, ``du_k/dx``) and outside-in (reverse,
 ``dy/du_{k-1}``). Both end at ``dy/dx``, checked against a central difference.
 ``neuron_partials`` does the same for both partial derivatives of one neuron's loss ``L(w, b)``.
+``gate`` (from ``bplib.gates``) applies one gate's backward rule (add, multiply, max, copy).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import html
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from bplib.autodiff.scalar import Value
+from bplib.gates import GATE_RULES, GateStep, gate, gate_backward, gate_forward  # noqa: F401
 
 # ---------------------------------------------------------------- named functions
 
@@ -217,6 +221,19 @@ class Composite:
             expr = fn.tex(expr)
         return expr
 
+    def graph(self, x: float) -> Value:
+        """The composite as a computational graph of ``Value`` nodes at ``x``, after backward().
+
+        Nodes are labelled x, u (or u1, u2, ...) and y; each op is the stage's name.
+        """
+        node, n = Value(float(x), "x"), len(self.stages)
+        for k, fn in enumerate(self.stages, start=1):
+            u = node.data
+            node = Value.from_op(fn(u), [node], [fn.derivative(u)], fn.name)
+            node.label = "y" if k == n else ("u" if n == 2 else f"u{k}")
+        node.backward()
+        return node
+
     def table(self, x: float) -> ChainTable:
         """Stage values and local derivatives at ``x``, multiplied inside-out and outside-in."""
         u = [float(x)]
@@ -320,21 +337,22 @@ class ChainTable(_Table):
 
 @dataclass(frozen=True, repr=False)
 class NeuronPartials(_Table):
-    """``L(w, b) = ½ (y - t)²`` with ``y = f(z)``, ``z = w x + b``: every factor of dL/dw, dL/db.
+    """``L(w, b) = ½ (a - y)²`` with ``a = f(z)``, ``z = w x + b``: every factor of dL/dw, dL/db.
 
-    The same neuron and loss as chapter 4 and ``bplib.neuron`` (one example, target ``t``).
+    The same neuron and loss as chapter 4 and ``bplib.neuron`` (one example, target ``y``,
+    neuron output ``a``).
     """
 
     w: float
     b: float
     x: float
-    t: float
+    y: float
     activation: Fn
     z: float
-    y: float
+    a: float
     loss: float
-    dL_dy: float
-    dy_dz: float
+    dL_da: float
+    da_dz: float
     dL_dw: float
     dL_db: float
     numeric_dw: float
@@ -342,11 +360,11 @@ class NeuronPartials(_Table):
 
     def _rows(self) -> list[list[str]]:
         act = self.activation.name
-        return [["z", "w x + b", fmt(self.z)], ["y", f"{act}(z)", fmt(self.y)],
-                ["L", "½ (y - t)²", fmt(self.loss)], ["∂L/∂y", "y - t", fmt(self.dL_dy)],
-                ["∂y/∂z", f"{act}'(z)", fmt(self.dy_dz)], ["∂z/∂w", "x", fmt(self.x)],
-                ["∂z/∂b", "1", fmt(1.0)], ["∂L/∂w", "∂L/∂y · ∂y/∂z · ∂z/∂w", fmt(self.dL_dw)],
-                ["∂L/∂b", "∂L/∂y · ∂y/∂z · ∂z/∂b", fmt(self.dL_db)]]
+        return [["z", "w x + b", fmt(self.z)], ["a", f"{act}(z)", fmt(self.a)],
+                ["L", "½ (a - y)²", fmt(self.loss)], ["∂L/∂a", "a - y", fmt(self.dL_da)],
+                ["∂a/∂z", f"{act}'(z)", fmt(self.da_dz)], ["∂z/∂w", "x", fmt(self.x)],
+                ["∂z/∂b", "1", fmt(1.0)], ["∂L/∂w", "∂L/∂a · ∂a/∂z · ∂z/∂w", fmt(self.dL_dw)],
+                ["∂L/∂b", "∂L/∂a · ∂a/∂z · ∂z/∂b", fmt(self.dL_db)]]
 
     def _notes(self) -> list[str]:
         return [f"central differences: ∂L/∂w = {fmt(self.numeric_dw)}, "
@@ -354,15 +372,15 @@ class NeuronPartials(_Table):
 
     def _caption(self) -> str:
         return (f"one neuron at w = {fmt(self.w)}, b = {fmt(self.b)}, "
-                f"x = {fmt(self.x)}, t = {fmt(self.t)}")
+                f"x = {fmt(self.x)}, y = {fmt(self.y)}")
 
     _HEADERS = ("quantity", "formula", "value")
     _ALIGN = "llr"
 
     def to_latex(self) -> str:
         """Both partials written out as products of local derivatives, with numbers."""
-        factors = rf"(y-t)\cdot {self.activation.dtex('z')}"
-        common = f"({fmt(self.dL_dy)})({fmt(self.dy_dz)})"
+        factors = rf"(a-y)\cdot {self.activation.dtex('z')}"
+        common = f"({fmt(self.dL_da)})({fmt(self.da_dz)})"
         return (r"\begin{aligned}"
                 rf"\frac{{\partial L}}{{\partial w}} &= {factors} \cdot x = {common}({fmt(self.x)})"
                 rf" = {fmt(self.dL_dw)} \\"
@@ -371,20 +389,21 @@ class NeuronPartials(_Table):
                 r"\end{aligned}")
 
 
-def neuron_loss(w: float, b: float, x: float, t: float, activation: Fn | str = "sigmoid") -> float:
-    """``L(w, b) = ½ (f(w x + b) - t)²`` for one example."""
-    return 0.5 * (get(activation)(w * x + b) - t) ** 2
+def neuron_loss(w: float, b: float, x: float, y: float, activation: Fn | str = "sigmoid") -> float:
+    """``L(w, b) = ½ (f(w x + b) - y)²`` for one example with target ``y``."""
+    return 0.5 * (get(activation)(w * x + b) - y) ** 2
 
 
-def neuron_partials(w: float, b: float, x: float, t: float,
+def neuron_partials(w: float, b: float, x: float, y: float,
                     activation: Fn | str = "sigmoid") -> NeuronPartials:
-    """The chain rule for ``∂L/∂w`` and ``∂L/∂b`` of one neuron, factor by factor, checked."""
+    """The chain rule for ``∂L/∂w`` and ``∂L/∂b`` of one neuron (target ``y``), checked."""
     f = get(activation)
-    w, b, x, t = float(w), float(b), float(x), float(t)
+    w, b, x, y = float(w), float(b), float(x), float(y)
     z = w * x + b
-    y = f(z)
-    dL_dy, dy_dz = y - t, f.derivative(z)
-    num_dw = central_difference(lambda v: neuron_loss(v, b, x, t, f), w)
-    num_db = central_difference(lambda v: neuron_loss(w, v, x, t, f), b)
-    return NeuronPartials(w, b, x, t, f, z, y, 0.5 * (y - t) ** 2, dL_dy, dy_dz,
-                          dL_dy * dy_dz * x, dL_dy * dy_dz, num_dw, num_db)
+    a = f(z)
+    dL_da, da_dz = a - y, f.derivative(z)
+    num_dw = central_difference(lambda v: neuron_loss(v, b, x, y, f), w)
+    num_db = central_difference(lambda v: neuron_loss(w, v, x, y, f), b)
+    return NeuronPartials(w, b, x, y, f, z, a, 0.5 * (a - y) ** 2, dL_da, da_dz,
+                          dL_da * da_dz * x, dL_da * da_dz, num_dw, num_db)
+

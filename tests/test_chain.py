@@ -111,20 +111,20 @@ def test_fmt_switches_to_scientific_notation_for_extreme_numbers():
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_neuron_partials_match_central_differences(activation):
-    p = neuron_partials(w=0.5, b=0.1, x=1.5, t=1.0, activation=activation)
+    p = neuron_partials(w=0.5, b=0.1, x=1.5, y=1.0, activation=activation)
     assert close(p.dL_dw, p.numeric_dw) and close(p.dL_db, p.numeric_db)
     assert p.dL_dw == pytest.approx(p.dL_db * 1.5, rel=1e-15)
 
 
 def test_neuron_partials_hand_computed_sigmoid_case():
-    p = neuron_partials(w=0.0, b=0.0, x=2.0, t=1.0)
+    p = neuron_partials(w=0.0, b=0.0, x=2.0, y=1.0)
     # z = 0, y = 1/2, dL/dy = y - t = -1/2, dy/dz = 1/4
-    assert (p.z, p.y, p.loss, p.dL_dy, p.dy_dz) == (0.0, 0.5, 0.125, -0.5, 0.25)
+    assert (p.z, p.a, p.loss, p.dL_da, p.da_dz) == (0.0, 0.5, 0.125, -0.5, 0.25)
     assert (p.dL_dw, p.dL_db) == (-0.25, -0.125)
 
 
 def test_neuron_partials_agree_with_chapter_4_neuron():
-    p = neuron_partials(w=0.8, b=-0.3, x=1.2, t=0.0)
+    p = neuron_partials(w=0.8, b=-0.3, x=1.2, y=0.0)
     dw, db = bp.neuron.neuron_gradients(1.2, 0.0, 0.8, -0.3)
     assert p.loss == pytest.approx(bp.neuron.neuron_loss(1.2, 0.0, 0.8, -0.3), rel=1e-14)
     assert (p.dL_dw, p.dL_db) == pytest.approx((dw, db), rel=1e-14)
@@ -135,6 +135,25 @@ def test_neuron_partials_render():
     assert "∂L/∂w" in str(p) and "central differences" in str(p)
     assert p._repr_html_().count("<tr>") == 10
     assert r"\frac{\partial L}{\partial w}" in p.to_latex()
+    assert "(a-y)" in p.to_latex() and "½ (a - y)²" in str(p) and "y = 1.0000" in str(p)
+
+
+def test_graph_of_a_composite_carries_the_chain_rule_backwards():
+    y = compose("sin", "square").graph(1.5)
+    u = y.inputs[0]
+    x = u.inputs[0]
+    assert (x.label, u.label, y.label, y.op) == ("x", "u", "y", "sin")
+    assert (u.data, u.grad) == pytest.approx((2.25, math.cos(2.25)), rel=1e-15)
+    assert x.grad == pytest.approx(compose("sin", "square").derivative(1.5), rel=1e-15)
+    deeper = compose("tanh", "exp", "square").graph(0.3)
+    assert [deeper.inputs[0].label, deeper.inputs[0].inputs[0].label] == ["u2", "u1"]
+
+
+def test_neuron_partials_takes_the_target_as_y():
+    p = neuron_partials(w=0.0, b=0.0, x=2.0, y=0.0)
+    assert (p.y, p.a, p.dL_da) == (0.0, 0.5, 0.5)
+    with pytest.raises(TypeError):
+        neuron_partials(w=0.0, b=0.0, x=2.0, t=0.0)
 
 
 # ---------------------------------------------------------------- the chapter 3 explorer

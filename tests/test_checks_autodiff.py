@@ -62,9 +62,9 @@ def test_reverse_products_spots_a_missing_return():
     fails(bp.course.check_reverse_products, lambda local: None, "None")
 
 
-def tanh_neuron_partials(w, b, x, t):
-    y = math.tanh(w * x + b)
-    common = (y - t) * (1 - y * y)
+def tanh_neuron_partials(w, b, x, y):
+    a = math.tanh(w * x + b)
+    common = (a - y) * (1 - a * a)
     return common * x, common
 
 
@@ -73,8 +73,8 @@ def test_tanh_neuron_partials_accepts_the_reference(capsys):
 
 
 def test_tanh_neuron_partials_spots_the_sigmoid_derivative():
-    def sigmoid_version(w, b, x, t):
-        p = bp.chain.neuron_partials(w, b, x, t, "sigmoid")
+    def sigmoid_version(w, b, x, y):
+        p = bp.chain.neuron_partials(w, b, x, y, "sigmoid")
         return p.dL_dw, p.dL_db
 
     fails(bp.course.check_tanh_neuron_partials, sigmoid_version, "sigmoid neuron's gradients")
@@ -82,11 +82,11 @@ def test_tanh_neuron_partials_spots_the_sigmoid_derivative():
 
 def test_tanh_neuron_partials_spots_swapped_outputs():
     fails(bp.course.check_tanh_neuron_partials,
-          lambda w, b, x, t: tanh_neuron_partials(w, b, x, t)[::-1], "dL/db .*wrong")
+          lambda w, b, x, y: tanh_neuron_partials(w, b, x, y)[::-1], "dL/db .*wrong")
 
 
 def test_tanh_neuron_partials_spots_a_single_return_value():
-    fails(bp.course.check_tanh_neuron_partials, lambda w, b, x, t: 0.0, "2 values as a tuple")
+    fails(bp.course.check_tanh_neuron_partials, lambda w, b, x, y: 0.0, "2 values as a tuple")
 
 
 # ------------------------------------------------------------------ chapter 8
@@ -105,7 +105,7 @@ def test_tanh_op_accepts_one_minus_tanh_squared(capsys):
 
 
 @pytest.mark.parametrize("local_of, match", [
-    (lambda x, t: 1 - x * x, "square the output t, not the input"),
+    (lambda x, t: 1 - x * x, "square the output tanh\\(x\\), not the input"),
     (lambda x, t: t, "not tanh\\(x\\) itself"),
     (lambda x, t: t * t - 1, "opposite sign"),
 ])

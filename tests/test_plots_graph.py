@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 import bplib as bp
 from bplib.autodiff import Value, trace
-from bplib.plots.graph import MAX_NODES, draw_graph, layout
+from bplib.plots.graph import MAX_NODES, draw_graph, edge_contributions, layout
 
 
 def neuron_loss() -> Value:
@@ -70,6 +70,30 @@ def test_draw_graph_refuses_graphs_too_big_to_read():
         draw_graph(x)
 
 
+def test_edge_grads_write_each_edges_local_derivative_and_the_gradient_it_carries_back():
+    x, w = Value(1.5, "x"), Value(-2.0, "w")
+    u = x * w
+    u.label = "u"
+    f = u + x  # x is used twice: its grad is the sum of what its two edges carry
+    f.label = "f"
+    f.backward()
+    flows = dict(zip(trace(f).edges, edge_contributions(f), strict=True))
+    t = trace(f)
+    ix = next(n.index for n in t.nodes if n.label == "x")
+    into_x = [carried for (src, _), (_, carried) in flows.items() if src == ix]
+    assert sorted(into_x) == [-2.0, 1.0] and sum(into_x) == x.grad == -1.0
+    shown = texts(draw_graph(f, edge_grads=True))
+    assert "← -2" in shown and "×-2" in shown and "← 1.5" in shown and "grad -1" in shown
+    assert not any(s.startswith("←") for s in texts(draw_graph(f)))
+
+
+def test_edge_grads_need_the_value_not_a_trace():
+    loss = neuron_loss()
+    loss.backward()
+    with pytest.raises(TypeError, match="needs the Value itself"):
+        draw_graph(trace(loss), edge_grads=True)
+
+
 def test_draw_graph_is_exported_by_plots():
     assert bp.plots.draw_graph is draw_graph
 
@@ -84,7 +108,8 @@ def test_neuron_graph_grads_agree_with_the_chain_rule_table(activation):
     loss = neuron_graph(w=-0.5, activation=activation)
     t = trace(loss)
     grads = {n.label: n.grad for n in t.nodes if n.label}
-    p = bp.chain.neuron_partials(-0.5, NEURON_BIAS, NEURON_INPUT, NEURON_TARGET, activation)
+    p = bp.chain.neuron_partials(w=-0.5, b=NEURON_BIAS, x=NEURON_INPUT, y=NEURON_TARGET,
+                                 activation=activation)
     assert grads["w"] == pytest.approx(p.dL_dw, rel=1e-12)
     assert grads["b"] == pytest.approx(p.dL_db, rel=1e-12)
     assert t.root.data == pytest.approx(p.loss, rel=1e-12)

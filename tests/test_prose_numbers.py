@@ -26,7 +26,6 @@ BOOK_CONSTANTS = {
 }
 # Numbers one chapter may state without printing them: facts of mathematics, with the reason.
 MATHEMATICAL_FACTS: dict[str, dict[str, str]] = {
-    "03_chain_rule": {"1.5 \\times 10^{-5}": "4^{-8}, the bound on eight sigmoid slopes of at most 1/4"},
     "07_exploding_gradients": {
         "10^6": "4^{10}, ten layers of gain 4",
         "10^{-6}": "the constant bp.optim.clip_grad_norm_ adds to the norm, as torch.nn.utils.clip_grad_norm_",

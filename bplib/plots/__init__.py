@@ -6,9 +6,11 @@ from bplib.plots.backprop import backward_step_figure, delta_norms, gradient_com
 from bplib.plots.neuron import neuron_loss_and_tangent
 from bplib.plots.network import draw_network, labelled_network_figure
 from bplib.plots.graph import draw_graph
+from bplib.plots.gates import draw_gate
 from bplib.plots.style import COLORS, new_figure
 from bplib.plots.training import *  # noqa: F403
 from bplib.plots.optimizers import surface_paths
 from bplib.plots.rnn import *  # noqa: F403
+from bplib.plots.stability import cliff_figure, inactive_units_figure, saturation_profile
 
 register_notebook_display()

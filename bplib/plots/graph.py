@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
-from bplib.autodiff import GraphTrace, Value, trace
+from bplib.autodiff import GraphTrace, Value, topological_order, trace
 from bplib.plots.style import BLACK, BLUE, SKY, VERMILION
 
 MAX_NODES = 60
@@ -14,12 +14,18 @@ _COL = 3.0  # horizontal distance between depths
 _ROW = 1.0  # vertical distance between nodes of one depth
 _BOX_W, _BOX_H = 1.9, 0.8
 _OP_R = 0.32  # radius of the operation circle, drawn left of its output box
-_SYMBOLS = {"sigmoid": "σ", "neg": "−", "*": "×", "-": "−"}
+_SYMBOLS = {"sigmoid": "σ", "neg": "−", "*": "×", "-": "−", "square": "^2"}
 _TITLE_H = 0.4  # inches above the graph for its title
 
 
-def layout(t: GraphTrace) -> dict[int, tuple[float, float]]:
-    """Position (x, y) of every node: x by depth (longest path from a leaf), y spread per depth."""
+_EDGE_COL = 4.6  # wider columns leave room for the numbers written on the edges
+
+
+def layout(t: GraphTrace, col: float = _COL) -> dict[int, tuple[float, float]]:
+    """Position (x, y) of every node: x by depth (longest path from a leaf), y spread per depth.
+
+    ``col`` is the horizontal distance between depths.
+    """
     inputs: dict[int, list[int]] = {n.index: [] for n in t.nodes}
     for src, dst in t.edges:
         inputs[dst].append(src)
@@ -39,30 +45,46 @@ def layout(t: GraphTrace) -> dict[int, tuple[float, float]]:
         column.sort(key=lambda i: (not inputs[i], sum(pos[j][1] for j in inputs[i])
                                    / max(1, len(inputs[i]))))
         for rank, i in enumerate(column):
-            pos[i] = (d * _COL, -(rank - (len(column) - 1) / 2) * _ROW)
+            pos[i] = (d * col, -(rank - (len(column) - 1) / 2) * _ROW)
     if len(pos) > 1:  # centre the output vertically on its inputs
         root = t.root.index
         pos[root] = (pos[root][0], sum(pos[j][1] for j in inputs[root]) / max(1, len(inputs[root])))
     return pos
 
 
+def edge_contributions(root: Value) -> list[tuple[float, float]]:
+    """(local derivative, local × grad of the output) for every edge, in ``trace(root).edges`` order.
+
+    The second number is what flows back along the edge; a node's grad is the sum over its edges.
+    """
+    return [(local, local * node.grad) for node in topological_order(root)
+            for local in node.local_grads]
+
+
 def draw_graph(value: Value | GraphTrace, title: str | None = None, show_grad: bool | None = None,
-               width: float | None = None) -> Figure:
+               width: float | None = None, edge_grads: bool = False) -> Figure:
     """Boxes for values (``label = data``, then grad), circles for operations, arrows for edges.
 
     ``show_grad`` defaults to True once ``backward()`` has run (the output's grad is then 1).
+    ``edge_grads`` (a ``Value`` after backward() only) writes on every edge its local derivative
+    (``×3``) and the gradient flowing back along it (``← -1.88``).
     """
+    if edge_grads and not isinstance(value, Value):
+        raise TypeError("draw_graph: edge_grads=True needs the Value itself (a trace does not keep "
+                        "the local derivatives); pass the output Value after backward().")
     t = value if isinstance(value, GraphTrace) else trace(value)
     if len(t.nodes) > MAX_NODES:
         raise ValueError(f"draw_graph: this graph has {len(t.nodes)} nodes; only graphs of up to "
                          f"{MAX_NODES} stay readable. Draw a smaller expression (one neuron, say).")
     if show_grad is None:
         show_grad = t.root.grad == 1.0
-    pos = layout(t)
+    pos = layout(t, _EDGE_COL if edge_grads else _COL)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     x_lo, x_hi = min(xs) - _BOX_W / 2 - 2 * _OP_R - 0.2, max(xs) + _BOX_W / 2 + 0.2
     y_lo, y_hi = min(ys) - _BOX_H / 2 - 0.2, max(ys) + _BOX_H / 2 + 0.2
+    if edge_grads and any(pos[d][0] - pos[s][0] > 1.5 * _EDGE_COL for s, d in t.edges):
+        y_hi += 0.5  # room for the arcs of edges that skip a column
     scale = (width or min(12.0, 0.9 + 0.7 * (x_hi - x_lo))) / (x_hi - x_lo)
     graph_w, graph_h = scale * (x_hi - x_lo), scale * (y_hi - y_lo)  # inches
     fig = Figure(figsize=(graph_w, _TITLE_H + graph_h))
@@ -76,11 +98,23 @@ def draw_graph(value: Value | GraphTrace, title: str | None = None, show_grad: b
     ax.set_axis_off()
 
     arrow = {"arrowstyle": "-|>", "color": BLACK, "lw": 0.8, "shrinkA": 0, "shrinkB": 0}
-    for src, dst in t.edges:  # input box -> operation circle of the output
+    flows = edge_contributions(value) if edge_grads else [None] * len(t.edges)
+    for (src, dst), flow in zip(t.edges, flows, strict=True):  # input box -> op circle of the output
         (x0, y0), (x1, y1) = pos[src], pos[dst]
         start, centre = np.array([x0 + _BOX_W / 2, y0]), np.array([x1 - _BOX_W / 2 - _OP_R, y1])
         direction = (centre - start) / np.linalg.norm(centre - start)
-        ax.annotate("", xy=tuple(centre - _OP_R * direction), xytext=tuple(start), arrowprops=arrow)
+        end = centre - _OP_R * direction
+        # with numbers on the edges, an edge that skips a column arcs over the nodes in between
+        bend = -0.12 if flow is not None and x1 - x0 > 1.5 * _EDGE_COL else 0.0
+        ax.annotate("", xy=tuple(end), xytext=tuple(start),
+                    arrowprops={**arrow, "connectionstyle": f"arc3,rad={bend}"})
+        if flow is not None:
+            delta = end - start  # the label sits on the edge (or its arc), a third of the way along
+            mid = start + delta / 3 + (4 / 9) * bend * np.array([delta[1], -delta[0]])
+            ax.text(mid[0], mid[1] + 0.1, f"×{flow[0]:.4g}", ha="center", va="bottom",
+                    fontsize=0.8 * fontsize, color=BLACK)
+            ax.text(mid[0], mid[1] - 0.1, f"← {flow[1]:.4g}", ha="center", va="top",
+                    fontsize=0.8 * fontsize, color=VERMILION, fontweight="bold")
     for node in t.nodes:
         x, y = pos[node.index]
         is_root = node.index == t.root.index

@@ -6,6 +6,7 @@ from bplib.widgets.neuron import render_tangent, tangent_explorer
 from bplib.widgets.overview import nudge_explorer
 from bplib.widgets.algorithm import backward_pass_explorer
 from bplib.widgets.chain import chain_explorer, render_chain
+from bplib.widgets.gates import gate_explorer, render_gate
 from bplib.widgets.autodiff import neuron_graph_explorer, render_neuron_graph
 from bplib.widgets.vanishing import gradient_profile_explorer, render_gradient_profile
 from bplib.widgets.exploding import clipping_explorer, render_clipping

@@ -56,19 +56,19 @@ def check_reverse_products(reverse_products) -> None:
 
 
 def check_tanh_neuron_partials(tanh_neuron_partials) -> None:
-    """``tanh_neuron_partials(w, b, x, t) -> (dL_dw, dL_db)`` for ``y = tanh(w x + b)``."""
-    for w, b, x, t in [(0.8, -0.2, 1.5, 0.0), (-0.4, 0.3, -2.0, 1.0), (1.1, 0.1, 0.5, -0.5)]:
-        result = call_student(tanh_neuron_partials, w, b, x, t)
+    """``tanh_neuron_partials(w, b, x, y) -> (dL_dw, dL_db)`` for ``a = tanh(w x + b)``, target y."""
+    for w, b, x, y in [(0.8, -0.2, 1.5, 0.0), (-0.4, 0.3, -2.0, 1.0), (1.1, 0.1, 0.5, -0.5)]:
+        result = call_student(tanh_neuron_partials, w, b, x, y)
         dw, db = expect_tuple("tanh_neuron_partials", result, 2)
-        ref = neuron_partials(w, b, x, t, "tanh")
-        sig = neuron_partials(w, b, x, t, "sigmoid")
+        ref = neuron_partials(w, b, x, y, "tanh")
+        sig = neuron_partials(w, b, x, y, "sigmoid")
         if np.allclose([float(dw), float(db)], [sig.dL_dw, sig.dL_db], atol=1e-9):
             raise AssertionError("These are the sigmoid neuron's gradients: with tanh the local "
                                  "derivative is 1 − tanh²(z), not σ(z)(1 − σ(z)).")
-        where = f"at w={w}, b={b}, x={x}, t={t}"
+        where = f"at w={w}, b={b}, x={x}, y={y}"
         expect_close(f"dL/db {where}", db, ref.dL_db, atol=1e-10)
         expect_close(f"dL/dw {where}", dw, ref.dL_dw, atol=1e-10)
-    passed("Both partials match: (y − t)·(1 − y²)·x and (y − t)·(1 − y²).")
+    passed("Both partials match: (a − y)·(1 − a²)·x and (a − y)·(1 − a²).")
 
 
 # ------------------------------------------------------------------ chapter 8
@@ -88,7 +88,7 @@ def check_tanh_op(tanh_op) -> None:
         t = math.tanh(x0)
         if x0 != 0 and abs(x.grad - (1 - x0 * x0)) < 1e-12:
             raise AssertionError(f"x.grad = {x.grad:.4f} is 1 − x²: the derivative is "
-                                 "1 − tanh(x)², square the output t, not the input.")
+                                 "1 − tanh(x)², square the output tanh(x), not the input.")
         if x0 != 0 and abs(x.grad - t) < 1e-12:
             raise AssertionError("x.grad equals tanh(x): the local derivative is 1 − tanh(x)², not "
                                  "tanh(x) itself.")
