@@ -45,22 +45,22 @@ def sigmoid_prime(z):
     return s * (1 - s)
 
 
-def neuron_gradients(x, t, w, b):
-    y = bp.functional.sigmoid(np.asarray(w * x + b, dtype=float))
-    dL_dz = (y - t) * y * (1 - y)
+def neuron_gradients(x, y, w, b):
+    a = bp.functional.sigmoid(np.asarray(w * x + b, dtype=float))
+    dL_dz = (a - y) * a * (1 - a)
     return dL_dz * x, dL_dz
 
 
-def neuron_gradients_batch(x, t, w, b):
-    y = bp.functional.sigmoid(w * x + b)
-    dL_dz = (y - t) * y * (1 - y) / len(x)
+def neuron_gradients_batch(x, y, w, b):
+    a = bp.functional.sigmoid(w * x + b)
+    dL_dz = (a - y) * a * (1 - a) / len(x)
     return np.sum(dL_dz * x), np.sum(dL_dz)
 
 
 # notebooks/05_algorithm.ipynb
-def output_delta(a_L, z_L, y):
-    s = bp.functional.sigmoid(z_L)
-    return (a_L - y) * s * (1 - s)
+def output_delta(a_K, z_K, y):
+    s = bp.functional.sigmoid(z_K)
+    return (a_K - y) * s * (1 - s)
 
 
 def hidden_delta(W_next, delta_next, z):
@@ -205,14 +205,14 @@ def test_sigmoid_prime_rejects_a_function_that_only_works_on_arrays(capsys):
 
 
 def test_neuron_gradients_rejects_a_sign_flip(capsys):
-    def flipped(x, t, w, b):
-        dw, db = neuron_gradients(x, t, w, b)
+    def flipped(x, y, w, b):
+        dw, db = neuron_gradients(x, y, w, b)
         return -dw, -db
 
     rejects(
         check_neuron_gradients,
         flipped,
-        r"dL/db at x=1.5, t=0.0, w=0.8, b=-0.2 is wrong.*opposite sign",
+        r"dL/db at x=1.5, y=0.0, w=0.8, b=-0.2 is wrong.*opposite sign",
         capsys,
     )
 
@@ -220,34 +220,34 @@ def test_neuron_gradients_rejects_a_sign_flip(capsys):
 def test_neuron_gradients_rejects_a_forgotten_x(capsys):
     rejects(
         check_neuron_gradients,
-        lambda x, t, w, b: (neuron_gradients(x, t, w, b)[1],) * 2,
+        lambda x, y, w, b: (neuron_gradients(x, y, w, b)[1],) * 2,
         r"dL/dw at x=1.5.*0.6667 times the expected value",
         capsys,
     )
 
 
 def test_neuron_gradients_rejects_a_forgotten_sigmoid_derivative(capsys):
-    def no_local(x, t, w, b):
-        y = sig(w * x + b)
-        return (y - t) * x, y - t
+    def no_local(x, y, w, b):
+        a = sig(w * x + b)
+        return (a - y) * x, a - y
 
     rejects(
-        check_neuron_gradients, no_local, r"dL/db at x=1.5, t=0.0, w=0.8, b=-0.2 is wrong", capsys
+        check_neuron_gradients, no_local, r"dL/db at x=1.5, y=0.0, w=0.8, b=-0.2 is wrong", capsys
     )
 
 
 def test_neuron_gradients_rejects_a_single_value(capsys):
     rejects(
         check_neuron_gradients,
-        lambda x, t, w, b: 0.0,
+        lambda x, y, w, b: 0.0,
         "neuron_gradients should return 2 values as a tuple, got a float",
         capsys,
     )
 
 
 def test_neuron_gradients_batch_rejects_a_forgotten_one_over_n(capsys):
-    def summed(x, t, w, b):
-        dw, db = neuron_gradients_batch(x, t, w, b)
+    def summed(x, y, w, b):
+        dw, db = neuron_gradients_batch(x, y, w, b)
         return dw * len(x), db * len(x)
 
     rejects(
@@ -259,9 +259,9 @@ def test_neuron_gradients_batch_rejects_a_forgotten_one_over_n(capsys):
 
 
 def test_neuron_gradients_batch_rejects_unsummed_gradients(capsys):
-    def per_example(x, t, w, b):
-        y = sig(w * x + b)
-        d = (y - t) * y * (1 - y) / len(x)
+    def per_example(x, y, w, b):
+        a = sig(w * x + b)
+        d = (a - y) * a * (1 - a) / len(x)
         return d * x, d
 
     rejects(
@@ -279,10 +279,51 @@ def test_output_delta_rejects_a_sign_flip_and_a_missing_derivative(capsys):
     rejects(
         check_output_delta,
         lambda a, z, y: (y - a) * a * (1 - a),
-        r"delta\[L\] wrong at.*opposite sign",
+        r"delta\[K\] wrong at.*opposite sign",
         capsys,
     )
-    rejects(check_output_delta, lambda a, z, y: a - y, r"delta\[L\] wrong at \[0, 0\]", capsys)
+    rejects(
+        check_output_delta,
+        lambda a, z, y: a - y,
+        r"delta\[K\] is missing the factor σ'\(z\[K\]\)",
+        capsys,
+    )
+
+
+def test_output_delta_rejects_sigma_in_place_of_its_derivative(capsys):
+    rejects(
+        check_output_delta,
+        lambda a, z, y: (a - y) * sig(z),
+        r"delta\[K\] is multiplied by σ\(z\) instead of its derivative",
+        capsys,
+    )
+
+
+def test_hidden_delta_names_a_missing_sigma_prime(capsys):
+    rejects(
+        check_hidden_delta,
+        lambda W, d, z: W.T @ d,
+        r"delta\[1\] is missing the factor σ'\(z\[1\]\): multiply elementwise",
+        capsys,
+    )
+
+
+def test_hidden_delta_names_sigma_in_place_of_its_derivative(capsys):
+    rejects(
+        check_hidden_delta,
+        lambda W, d, z: (W.T @ d) * sig(z),
+        r"delta\[1\] is multiplied by σ\(z\) instead of its derivative σ'\(z\[1\]\)",
+        capsys,
+    )
+
+
+def test_hidden_delta_with_a_wrong_derivative_still_gets_the_general_message(capsys):
+    rejects(
+        check_hidden_delta,
+        lambda W, d, z: (W.T @ d) * sig(z) * (1 - sig(z)) * 2,
+        r"delta\[1\] wrong at .*2 times the expected value",
+        capsys,
+    )
 
 
 def test_hidden_delta_rejects_a_missing_transpose(capsys):

@@ -12,8 +12,10 @@ from bplib.plots.optimizers import surface_paths
 from bplib.plots.training import (
     boundary_and_loss,
     decision_boundary,
+    gradient_norm_ratio,
     gradient_norms,
     loss_curves,
+    moving_median,
     sweeps_histogram,
     symmetry_weights,
 )
@@ -67,6 +69,33 @@ def test_gradient_norms_plot_every_parameter(trained):
     lines = fig.axes[0].get_lines()
     assert len(lines) == len(history.grad_norms)
     np.testing.assert_allclose(lines[0].get_ydata(), history.grad_norms["0.W"])
+
+
+def test_moving_median_takes_the_median_of_each_window():
+    np.testing.assert_allclose(moving_median([1.0, 9.0, 2.0, 8.0, 3.0], 3), [2.0, 8.0, 3.0])
+    np.testing.assert_allclose(moving_median([4.0, 1.0], 1), [4.0, 1.0])
+    with pytest.raises(ValueError, match="longer than the 2 values"):
+        moving_median([1.0, 2.0], 3)
+    with pytest.raises(ValueError, match="whole number of steps"):
+        moving_median([1.0, 2.0], 0)
+
+
+def test_gradient_norm_ratio_draws_both_norms_and_their_ratio(trained):
+    _, _, _, history = trained
+    fig = gradient_norm_ratio(history, "0.W", "2.W", window=5)
+    left, right = fig.axes
+    a, b = history.grad_norm_array("0.W"), history.grad_norm_array("2.W")
+    np.testing.assert_allclose(left.get_lines()[0].get_ydata(), a)
+    np.testing.assert_allclose(left.get_lines()[1].get_ydata(), moving_median(a, 5))
+    np.testing.assert_allclose(left.get_lines()[2].get_ydata(), b)
+    np.testing.assert_allclose(right.get_lines()[0].get_ydata(), a / b)
+    median_line = right.get_lines()[-1]
+    assert median_line.get_ydata()[0] == pytest.approx(np.median(a / b))
+    assert f"{np.median(a / b):.2f}" in median_line.get_label()
+    assert (left.get_yscale(), right.get_yscale()) == ("log", "log")
+    assert right.get_xlabel() == "step $t$"
+    with pytest.raises(KeyError, match="known parameters"):
+        gradient_norm_ratio(history, "0.W", "9.W")
 
 
 def test_boundary_and_loss_marks_the_chosen_epoch(trained):

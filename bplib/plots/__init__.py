@@ -3,7 +3,7 @@
 from bplib.plots.display import figure_to_png, register_notebook_display
 from bplib.plots.gradients import *  # noqa: F403
 from bplib.plots.backprop import backward_step_figure, delta_norms, gradient_comparison, nudge_figure
-from bplib.plots.neuron import neuron_loss_and_tangent
+from bplib.plots.neuron import neuron_loss_and_tangent, sigmoid_loss_gradients
 from bplib.plots.network import draw_network, labelled_network_figure
 from bplib.plots.graph import draw_graph
 from bplib.plots.gates import draw_gate

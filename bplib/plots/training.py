@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from bplib.plots.style import BLACK, BLUE, COLORS, ORANGE, VERMILION, new_figure
+from bplib.plots.style import BLACK, BLUE, COLORS, GREEN, ORANGE, VERMILION, new_figure
 
-__all__ = ["loss_curves", "decision_boundary", "gradient_norms", "boundary_and_loss",
-           "sweeps_histogram", "symmetry_weights"]
+__all__ = ["loss_curves", "decision_boundary", "gradient_norms", "gradient_norm_ratio",
+           "moving_median", "boundary_and_loss", "sweeps_histogram", "symmetry_weights"]
 
 
 def _as_dict(histories) -> dict:
@@ -112,6 +113,58 @@ def gradient_norms(history, log: bool = True, title: str = "Gradient norm of eac
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return fig
+
+
+def moving_median(values, window: int) -> np.ndarray:
+    """Median of each run of ``window`` consecutive values: (steps,) -> (steps - window + 1,)."""
+    values = np.asarray(values, dtype=float)
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"moving_median: window must be a whole number of steps >= 1, "
+                         f"got {window!r}.")
+    if window > len(values):
+        raise ValueError(f"moving_median: window {window} is longer than the {len(values)} "
+                         f"values given.")
+    return np.median(np.lib.stride_tricks.sliding_window_view(values, window), axis=1)
+
+
+def gradient_norm_ratio(history, first: str = "0.W", second: str = "2.W", window: int = 10,
+                        labels: tuple[str, str] | None = None,
+                        title: str = "Gradient norms of two layers") -> Figure:
+    """Left: two parameters' gradient norms per step (faint) and their moving median (bold);
+    right: their ratio ``first / second`` per step, its moving median, and its overall median.
+
+    history: a History from ``fit``; first, second: parameter names from ``named_parameters()``;
+    window: steps per median (10 = one epoch of 200 examples in batches of 20). Log scales.
+    """
+    a, b = history.grad_norm_array(first), history.grad_norm_array(second)
+    labels = labels or (first, second)
+    steps = np.arange(1, len(a) + 1)
+    middle = steps[window // 2: window // 2 + len(a) - window + 1]
+    fig, (left, right) = new_figure(10, 4, ncols=2)
+    for values, label, color in ((a, labels[0], BLUE), (b, labels[1], ORANGE)):
+        left.plot(steps, values, color=color, lw=0.6, alpha=0.35)
+        left.plot(middle, moving_median(values, window), color=color, lw=2,
+                  label=f"{label}, median of {window} steps")
+    ratio = a / b
+    right.plot(steps, ratio, color=GREEN, lw=0.6, alpha=0.35)
+    right.plot(middle, moving_median(ratio, window), color=GREEN, lw=2,
+               label=f"median of {window} steps")
+    right.axhline(1.0, color=BLACK, lw=1, ls=":", label="equal size")
+    right.axhline(np.median(ratio), color=VERMILION, lw=1.5, ls="--",
+                  label=f"median of all steps: {np.median(ratio):.2f}")
+    left.set(yscale="log", xlabel="step $t$", ylabel="gradient norm (log scale)",
+             title="Each layer's weight gradient")
+    right.set(yscale="log", xlabel="step $t$", ylabel=f"{labels[0]} / {labels[1]} (log scale)",
+              title="Their ratio")
+    # ticks at powers of two, written 0.5, 1, 2 rather than 5×10⁻¹, 10⁰, 2×10⁰
+    right.yaxis.set_major_locator(LogLocator(base=2))
+    right.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    right.yaxis.set_minor_formatter(NullFormatter())
+    for ax in (left, right):
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
     return fig
 
 

@@ -40,7 +40,7 @@ def check_sgd_step(sgd_step) -> None:
 
 
 def check_loss_change_prediction(loss_change_prediction) -> None:
-    """``loss_change_prediction(grad, dw)`` is the first-order change ``sum(grad * dw)``."""
+    """``loss_change_prediction(grad, nudge)`` is the first-order change ``sum(grad * nudge)``."""
     rng = np.random.default_rng(5)
     grad, dw = rng.normal(size=(2, 3)), 1e-3 * rng.normal(size=(2, 3))
     got = call_student(loss_change_prediction, grad, dw)
@@ -59,21 +59,21 @@ def check_sigmoid_prime(sigmoid_prime) -> None:
 
 
 def check_neuron_gradients(neuron_gradients) -> None:
-    """``neuron_gradients(x, t, w, b) -> (dL_dw, dL_db)`` for one example, L = ½(y - t)²."""
-    for x, t, w, b in [(1.5, 0.0, 0.8, -0.2), (-2.0, 1.0, 0.3, 0.5), (0.5, 1.0, -1.2, 0.1)]:
-        dw, db = expect_tuple("neuron_gradients", call_student(neuron_gradients, x, t, w, b), 2)
-        ref_dw, ref_db = neuron_gradients_reference(x, t, w, b)
-        expect_close(f"dL/db at x={x}, t={t}, w={w}, b={b}", db, ref_db, atol=1e-10)
-        expect_close(f"dL/dw at x={x}, t={t}, w={w}, b={b}", dw, ref_dw, atol=1e-10)
-    passed("Both partial derivatives match: dL/dw = (y − t)·σ'(z)·x and dL/db = (y − t)·σ'(z).")
+    """``neuron_gradients(x, y, w, b) -> (dL_dw, dL_db)`` for one example, L = ½(a - y)²."""
+    for x, y, w, b in [(1.5, 0.0, 0.8, -0.2), (-2.0, 1.0, 0.3, 0.5), (0.5, 1.0, -1.2, 0.1)]:
+        dw, db = expect_tuple("neuron_gradients", call_student(neuron_gradients, x, y, w, b), 2)
+        ref_dw, ref_db = neuron_gradients_reference(x, y, w, b)
+        expect_close(f"dL/db at x={x}, y={y}, w={w}, b={b}", db, ref_db, atol=1e-10)
+        expect_close(f"dL/dw at x={x}, y={y}, w={w}, b={b}", dw, ref_dw, atol=1e-10)
+    passed("Both partial derivatives match: dL/dw = (a − y)·σ'(z)·x and dL/db = (a − y)·σ'(z).")
 
 
 def check_neuron_gradients_batch(neuron_gradients_batch) -> None:
-    """``neuron_gradients_batch(x, t, w, b)`` for arrays x, t of N examples, mean loss."""
+    """``neuron_gradients_batch(x, y, w, b)`` for arrays x, y of N examples, mean loss."""
     rng = np.random.default_rng(6)
-    x, t = rng.normal(size=8), rng.integers(0, 2, size=8).astype(float)
-    dw, db = expect_tuple("neuron_gradients_batch", call_student(neuron_gradients_batch, x, t, 0.7, -0.3), 2)
-    ref_dw, ref_db = neuron_gradients_reference(x, t, 0.7, -0.3)
+    x, y = rng.normal(size=8), rng.integers(0, 2, size=8).astype(float)
+    dw, db = expect_tuple("neuron_gradients_batch", call_student(neuron_gradients_batch, x, y, 0.7, -0.3), 2)
+    ref_dw, ref_db = neuron_gradients_reference(x, y, 0.7, -0.3)
     expect_close("dL/db over the batch", db, ref_db, atol=1e-10)
     expect_close("dL/dw over the batch", dw, ref_dw, atol=1e-10)
     passed("The batch gradients are the average of the per-example gradients.")

@@ -55,13 +55,14 @@ def check_train_step(train_step) -> None:
 
 
 def check_gd_on_quadratic(gd_path) -> None:
-    """``gd_path(a, lr, w0, steps)`` -> weights (steps + 1,) of gradient descent on L = a w² / 2."""
+    """``gd_path(curvature, lr, w0, steps)`` -> weights (steps + 1,) of gradient descent on
+    L = κ w² / 2 (κ the curvature)."""
     for a, lr, w0, steps in [(2.0, 0.1, 3.0, 10), (1.0, 1.5, -1.0, 6), (4.0, 0.6, 0.5, 8)]:
         got = call_student(gd_path, a, lr, w0, steps)
         expected = w0 * (1.0 - lr * a) ** np.arange(steps + 1)
-        expect_close(f"gd_path(a={a}, lr={lr}, w0={w0}, steps={steps})", got, expected,
+        expect_close(f"gd_path(curvature={a}, lr={lr}, w0={w0}, steps={steps})", got, expected,
                      atol=1e-10)
-    passed("Each step multiplies w by (1 - lr·a): it shrinks when lr < 2/a and blows up beyond.")
+    passed("Each step multiplies w by (1 − η·κ): it shrinks when η < 2/κ and blows up beyond.")
 
 
 def check_minibatch_indices(minibatch_indices) -> None:
