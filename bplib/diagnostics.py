@@ -318,6 +318,39 @@ def exploding_experiment(lr: float = 0.3, clip_norm: float | None = None,
                         weight_decay=weight_decay)
 
 
+@dataclass
+class ActivityRun:
+    """A classifier trained by ``unit_activity_run``: inactive fractions per hidden layer on the
+    training data before and after training (layers,), the final loss and the accuracy."""
+
+    inactive_before: np.ndarray
+    inactive_after: np.ndarray
+    loss: float
+    accuracy: float
+
+
+def unit_activity_run(x: np.ndarray, labels: np.ndarray, activation: str = "relu", lr: float = 0.1,
+                      bias: float = 0.0, init="he", depth: int = 4, width: int = 32, steps: int = 300,
+                      seed: int = 1) -> ActivityRun:
+    """Train a ``deep_mlp`` classifier (cross-entropy, full-batch SGD) whose hidden biases start
+    at ``bias``, and count the units that are inactive on every example before and after.
+
+    x: (N, D), labels: (N,) integers; the network has one output per class.
+    """
+    from bplib.layers.losses import CrossEntropyLoss
+
+    labels = np.asarray(labels)
+    model = deep_mlp(depth, width, activation, init, in_features=x.shape[1],
+                     out_features=int(labels.max()) + 1, seed=seed)
+    for layer in linear_layers(model)[:-1]:
+        layer.b.data[:] = bias
+    before = inactive_fraction(record_pass(model, x, labels, CrossEntropyLoss()))
+    run = training_run(model, x, labels, lr, steps, loss_fn=CrossEntropyLoss())
+    after = inactive_fraction(record_pass(model, x, labels, CrossEntropyLoss()))
+    accuracy = float(np.mean(model(x).argmax(axis=1) == labels))
+    return ActivityRun(before, after, float(run.loss[-1]), accuracy)
+
+
 def profile_table(configs, depth: int = 10, **kwargs) -> str:
     """One line per (activation, init, architecture): first and last ||dL/dW|| and their ratio.
 

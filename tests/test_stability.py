@@ -117,3 +117,18 @@ def test_stability_figures_draw_one_artist_per_run():
     assert len(fig.axes[1].lines) == 2
     with pytest.raises(TypeError, match="non-empty dict"):
         cliff_figure(ws, bs, loss_surface(ws, bs), {})
+
+
+def test_a_large_learning_rate_kills_relu_units_and_leaky_relu_keeps_learning():
+    x, labels = bp.data.moons(400, noise=0.1, seed=0)  # chapter 6's data
+    gentle = bp.diagnostics.unit_activity_run(x, labels, "relu", lr=0.1)
+    harsh = bp.diagnostics.unit_activity_run(x, labels, "relu", lr=2.0)
+    leaky = bp.diagnostics.unit_activity_run(x, labels, "leaky_relu", lr=2.0)
+    assert harsh.inactive_after.mean() > gentle.inactive_after.mean() + 0.3
+    assert leaky.accuracy > harsh.accuracy
+
+
+def test_a_negative_bias_starts_relu_units_dead():
+    x, labels = bp.data.moons(200, noise=0.1, seed=0)
+    run = bp.diagnostics.unit_activity_run(x, labels, "relu", lr=0.1, bias=-1.0)
+    assert run.inactive_before[-1] == 1.0 and run.accuracy == 0.5
