@@ -6,6 +6,7 @@ from bplib.plots.backprop import backward_step_figure, delta_norms, gradient_com
 from bplib.plots.neuron import neuron_loss_and_tangent, sigmoid_loss_gradients
 from bplib.plots.network import draw_network, labelled_network_figure
 from bplib.plots.graph import draw_graph
+from bplib.plots.gradcheck import step_sweep_figure
 from bplib.plots.gates import draw_gate
 from bplib.plots.style import COLORS, new_figure
 from bplib.plots.training import *  # noqa: F403

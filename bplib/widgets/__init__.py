@@ -5,6 +5,7 @@ from bplib.widgets.explorer import Choice, Explorer, Slider
 from bplib.widgets.neuron import render_tangent, tangent_explorer
 from bplib.widgets.overview import nudge_explorer
 from bplib.widgets.algorithm import backward_pass_explorer
+from bplib.widgets.gradcheck import render_step_sweep, step_explorer
 from bplib.widgets.chain import chain_explorer, render_chain
 from bplib.widgets.gates import gate_explorer, render_gate
 from bplib.widgets.autodiff import neuron_graph_explorer, render_neuron_graph

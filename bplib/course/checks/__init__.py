@@ -6,3 +6,4 @@ from bplib.course.checks.autodiff import *  # noqa: F403
 from bplib.course.checks.vanishing import *  # noqa: F403
 from bplib.course.checks.optim import *  # noqa: F403
 from bplib.course.checks.rnn import *  # noqa: F403
+from bplib.course.checks.gradcheck import *  # noqa: F403
