@@ -113,3 +113,20 @@ def class_labels(labels, num_classes: int, batch: int, where: str) -> np.ndarray
             f"classes, labels must be in 0..{num_classes - 1}."
         )
     return labels
+
+
+def generator(rng, seed, where: str) -> np.random.Generator:
+    """The ``numpy.random.Generator`` to use: ``rng`` itself, or a fresh one made from ``seed``
+    (a whole number >= 0, or None for an unseeded one)."""
+    if rng is not None:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{where}: rng must be a numpy.random.Generator "
+                            f"(np.random.default_rng(seed)), got {type(rng).__name__}.")
+        return rng
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"{where}: seed must be a whole number >= 0 (or None), got {seed!r} of "
+                            f"type {type(seed).__name__}; use an int, e.g. seed=1.")
+        if seed < 0:
+            raise ValueError(f"{where}: seed must be a whole number >= 0 (or None), got {seed}.")
+    return np.random.default_rng(seed)

@@ -32,6 +32,10 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None):
 
     x: (N, D), W: (M, D), b: (M,) or None  ->  out: (N, M), cache (x, W, has_bias)
     """
+    if not isinstance(x, np.ndarray) or not isinstance(W, np.ndarray):  # lists from a student
+        x, W = as_float_array(x, "x", "linear_forward"), as_float_array(W, "W", "linear_forward")
+    if b is not None and not isinstance(b, np.ndarray):
+        b = as_float_array(b, "b", "linear_forward")
     if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[1]:
         raise ValueError(
             f"linear_forward: x has shape {x.shape} and W has shape {W.shape}; expected "
@@ -168,6 +172,16 @@ def _upstream(dloss, reduction: str, shape: tuple) -> np.ndarray | float:
     return dloss
 
 
+def _check_probability_targets(target: np.ndarray, where: str) -> None:
+    """Binary cross-entropy compares with a probability: targets must lie in [0, 1]."""
+    if np.any((target < 0) | (target > 1)):
+        bad = target[(target < 0) | (target > 1)][0]
+        raise ValueError(
+            f"{where}: targets must be in [0, 1] (a label 0 or 1, or a probability), got {bad:g}. "
+            "For more than two classes use softmax_cross_entropy with integer labels."
+        )
+
+
 def _prediction_and_target(pred, target, where: str):
     pred = as_float_array(pred, "pred", where)
     target = as_float_array(target, "target", where, dtype=pred.dtype)
@@ -238,6 +252,7 @@ def binary_cross_entropy(pred, target, reduction: str = "mean", dloss=None):
     where = "binary_cross_entropy"
     check_reduction(reduction, where)
     pred, target = _prediction_and_target(pred, target, where)
+    _check_probability_targets(target, where)
     if np.any((pred < 0) | (pred > 1)):
         raise ValueError(
             f"{where}: pred must be probabilities in [0, 1] (put a Sigmoid before the loss), "
@@ -261,6 +276,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean", dl
     where = "binary_cross_entropy_with_logits"
     check_reduction(reduction, where)
     z, target = _prediction_and_target(logits, target, where)
+    _check_probability_targets(target, where)
     per_element = np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
     loss, scale = _reduce(per_element, reduction, z.size)
     dz = (sigmoid(z) - target) * scale * _upstream(dloss, reduction, z.shape)

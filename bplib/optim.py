@@ -37,13 +37,38 @@ def _parameter_list(params, where: str) -> list[Parameter]:
             f"got {type(params).__name__}."
         )
     params = list(params)
+    seen: dict[int, int] = {}
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):
             raise TypeError(
                 f"{where}: item {i} of params is a {type(p).__name__}, not a Parameter; "
                 "pass model.parameters(), whose items carry both .data and .grad."
             )
+        if id(p) in seen:
+            raise ValueError(
+                f"{where}: params lists the same Parameter twice (items {seen[id(p)]} and {i}), so "
+                "each step would update it twice; list each parameter once, e.g. "
+                "a.parameters() + b.parameters() for two models that share none."
+            )
+        seen[id(p)] = i
     return params
+
+
+def _check_fraction(value: float, name: str, where: str, meaning: str) -> float:
+    """A number in [0, 1): the share of an old running average that a step keeps."""
+    value = _check_nonnegative(value, name, where)
+    if value >= 1:
+        raise ValueError(f"{where}: {name} must be in [0, 1), got {value!r}; it is {meaning}, and "
+                         "at 1 or more the average never forgets (or grows without bound).")
+    return value
+
+
+def _check_positive(value: float, name: str, where: str, hint: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}.")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{where}: {name} must be a finite number > 0, got {value!r}; {hint}")
+    return float(value)
 
 
 def _check_nonnegative(value: float, name: str, where: str) -> float:
@@ -74,7 +99,12 @@ class Optimizer(ABC):
             p.zero_grad()
 
     def step(self) -> None:
-        """Update every parameter once from its current ``.grad``."""
+        """Update every parameter once from its current ``.grad``.
+
+        NaN gradients are not looked for here: a reduction per parameter would cost a tenth of a
+        small network's step. ``fit`` checks every gradient before it steps, and the next forward
+        pass of any bplib layer or loss refuses NaN values with a hint about divergence.
+        """
         for p in self._checked_params():
             self._update(p, p.grad, self.state[p])
 
@@ -115,8 +145,12 @@ class SGD(Optimizer):
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.momentum = _check_nonnegative(momentum, "momentum", "SGD")
+        self.momentum = _check_fraction(momentum, "momentum", "SGD",
+                                        "the share of the velocity each step keeps (0.9 is usual)")
         self.dampening = _check_nonnegative(dampening, "dampening", "SGD")
+        if self.dampening > 1:
+            raise ValueError(f"SGD: dampening must be in [0, 1], got {dampening!r}; the new gradient "
+                             "enters the velocity times (1 - dampening).")
         self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", "SGD")
         if nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0 "
@@ -161,9 +195,11 @@ class RMSprop(Optimizer):
         if self.alpha > 1:
             raise ValueError(f"RMSprop: alpha (the averaging factor) must be in [0, 1], "
                              f"got {alpha}.")
-        self.eps = _check_nonnegative(eps, "eps", "RMSprop")
+        self.eps = _check_positive(eps, "eps", "RMSprop", "it keeps the division by the root mean "
+                                   "square finite where a gradient is 0 (1e-8 is usual).")
         self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", "RMSprop")
-        self.momentum = _check_nonnegative(momentum, "momentum", "RMSprop")
+        self.momentum = _check_fraction(momentum, "momentum", "RMSprop",
+                                        "the share of the velocity each step keeps")
         self.centered = bool(centered)
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict) -> None:
@@ -222,11 +258,15 @@ class Adam(Optimizer):
             raise TypeError(f"{where}: betas must be a pair of numbers (beta1, beta2), "
                             f"got {betas!r}.") from exc
         for i, beta in enumerate((beta1, beta2)):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{where}: betas[{i}] must be in [0, 1), got {beta}; "
-                                 "a beta of 1 would never forget the first gradient.")
+            if beta < 0.0:
+                raise ValueError(f"{where}: betas[{i}] must be in [0, 1), got {beta}; it is the share "
+                                 "of the old average each step keeps, and a share cannot be negative.")
+            if beta >= 1.0:
+                raise ValueError(f"{where}: betas[{i}] must be in [0, 1), got {beta}; a beta of 1 "
+                                 "or more would never forget the first gradient.")
         self.betas = (beta1, beta2)
-        self.eps = _check_nonnegative(eps, "eps", where)
+        self.eps = _check_positive(eps, "eps", where, "it keeps the division by sqrt(v) finite "
+                                   "where a gradient is 0 (1e-8 is usual).")
         self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", where)
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict) -> None:
@@ -276,17 +316,28 @@ def _vector_norm(x: np.ndarray, q: float) -> float:
 
 
 def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> float:
+                    error_if_nonfinite: bool = True) -> float:
     r"""Rescale all gradients together so their joint norm is at most ``max_norm``.
 
     Returns the norm before clipping.
     $\|g\| = \big(\sum_p \|g_p\|^q\big)^{1/q}$ over every parameter
     ($q$ = ``norm_type``, ``inf`` = max);
     each $g_p \leftarrow g_p \cdot \min\big(1, \text{max\_norm}/(\|g\| + 10^{-6})\big)$, as in
-    ``torch.nn.utils.clip_grad_norm_``. The direction of the whole gradient is kept.
+    ``torch.nn.utils.clip_grad_norm_``. The direction of the whole gradient is kept. Unlike torch,
+    a NaN or infinite norm raises by default (``error_if_nonfinite=False`` scales it anyway).
     """
-    params = _parameter_list(params, "clip_grad_norm_")
-    max_norm = _check_nonnegative(max_norm, "max_norm", "clip_grad_norm_")
+    where = "clip_grad_norm_"
+    params = _parameter_list(params, where)
+    max_norm = _check_positive(max_norm, "max_norm", where, "a threshold of 0 would set every "
+                               "gradient to zero; try 1.0.")
+    if isinstance(norm_type, str) and norm_type.lower() == "inf":
+        norm_type = math.inf
+    elif isinstance(norm_type, str):
+        raise TypeError(f"{where}: norm_type must be a number (2.0 for the Euclidean norm, 1.0, or "
+                        f"float('inf') for the largest entry), got the string {norm_type!r}.")
+    if not (isinstance(norm_type, (int, float, np.number)) and norm_type == math.inf):
+        norm_type = _check_positive(norm_type, "norm_type", where, "it is the q of the q-norm "
+                                    "(2.0 is the Euclidean norm).")
     norm_type = float(norm_type)
     if not params:
         return 0.0
@@ -297,7 +348,7 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
         per_param = [_vector_norm(p.grad, norm_type) for p in params]
         total = _vector_norm(np.array(per_param), norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
+        raise ValueError(
             f"clip_grad_norm_: the total gradient norm is {total}; some gradient holds NaN or "
             "infinity, so clipping cannot rescue it. Lower the learning rate or find the step "
             "that diverged."

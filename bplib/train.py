@@ -8,12 +8,13 @@ training with ``TrainingDiverged``, and the parameters are put back as they were
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from bplib._validate import as_float_array, check_positive_int
+from bplib._validate import as_float_array, check_finite, check_positive_int, generator
 from bplib.layers.losses import BCEWithLogitsLoss
 from bplib.layers.module import Module
 from bplib.optim import Optimizer, clip_grad_norm_
@@ -121,21 +122,57 @@ def _buffers(model: Module) -> list[np.ndarray]:
     return found
 
 
-def _check_inputs(model, optimizer, x, y, epochs, batch_size):
+def _check_loss_and_optimizer(model, loss_fn, optimizer) -> None:
+    """Refuse a class where an instance is meant, and an optimiser built on another model."""
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be a bplib Module (e.g. bp.MLP(...)), "
                         f"got {type(model).__name__}.")
+    if isinstance(loss_fn, type):
+        raise TypeError(f"fit: loss_fn is the class {loss_fn.__name__}, not a loss; create one "
+                        f"with parentheses: {loss_fn.__name__}().")
+    if not callable(loss_fn) or not callable(getattr(loss_fn, "backward", None)):
+        raise TypeError("fit: loss_fn must be a loss with a backward() method, e.g. bp.MSELoss() "
+                        f"or bp.CrossEntropyLoss(), got {type(loss_fn).__name__}.")
+    if isinstance(optimizer, type):
+        raise TypeError(f"fit: optimizer is the class {optimizer.__name__}, not an optimiser; "
+                        f"create one: {optimizer.__name__}(model.parameters(), lr=0.1).")
     if not isinstance(optimizer, Optimizer):
         raise TypeError("fit: optimizer must be a bplib.optim optimiser (e.g. "
                         "bp.optim.SGD(model.parameters(), lr=0.1)), "
                         f"got {type(optimizer).__name__}.")
+    own = {id(p) for p in model.parameters()}
+    stepped = {id(p) for p in optimizer.params}
+    if not own & stepped:
+        raise ValueError("fit: the optimiser holds none of this model's parameters, so training "
+                         "would change nothing; was it built on another model? Build it from this "
+                         "one: bp.optim.SGD(model.parameters(), lr=0.1).")
+    if stepped - own:
+        raise ValueError(f"fit: the optimiser also updates {len(stepped - own)} parameter(s) that "
+                         "are not part of this model; build it from model.parameters().")
+    if own - stepped:
+        warnings.warn(f"fit: the optimiser updates {len(own & stepped)} of the model's {len(own)} "
+                      "parameters; the others stay frozen.", stacklevel=3)
+
+
+def _check_inputs(model, loss_fn, optimizer, x, y, epochs, batch_size, callbacks):
+    _check_loss_and_optimizer(model, loss_fn, optimizer)
     x = as_float_array(x, "x", "fit")
+    if y is None or np.ndim(y) == 0:
+        raise TypeError(f"fit: y must be an array with one target (or label) per row of x, "
+                        f"got {y!r}.")
     y = np.asarray(y)
     if x.ndim < 2 or len(x) == 0:
         raise ValueError(f"fit: x must have shape (N, features) with N >= 1, got shape {x.shape}.")
+    check_finite(x, "x", "fit")
+    if y.dtype.kind == "f":
+        check_finite(y, "y", "fit")
     if len(y) != len(x):
         raise ValueError(f"fit: x has {len(x)} examples but y has {len(y)}; "
                          "they must match row for row.")
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"fit: callbacks[{i}] is {callback!r}, not a function; a callback "
+                            "takes the History and returns True to stop training.")
     epochs = check_positive_int(epochs, "epochs", "fit")
     if batch_size is not None:
         batch_size = check_positive_int(batch_size, "batch_size", "fit")
@@ -157,15 +194,16 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
     After each epoch every callback gets the history; one returning True stops training early.
     ``max_grad_norm`` clips the total gradient norm before each update.
     """
-    x, y, epochs, batch_size = _check_inputs(model, optimizer, x, y, epochs, batch_size)
-    rng = rng if rng is not None else np.random.default_rng(seed)
+    callbacks = list(callbacks)
+    x, y, epochs, batch_size = _check_inputs(model, loss_fn, optimizer, x, y, epochs, batch_size,
+                                             callbacks)
+    rng = generator(rng, seed, "fit")
     named = model.named_parameters()
     history = History(grad_norms={name: [] for name, _ in named})
     keep = set(snapshot_epochs)
     if 0 in keep:
         history.snapshots[0] = {name: p.data.copy() for name, p in named}
     logits = isinstance(loss_fn, BCEWithLogitsLoss)
-    callbacks = list(callbacks)
     bar = _progress_bar(epochs, progress)
     n = len(x)
     try:

@@ -258,7 +258,7 @@ def test_clip_grad_norm_leaves_small_gradients_alone():
 
 def test_clip_grad_norm_raises_on_nonfinite_when_asked():
     p = _param([0.0, 0.0], [np.nan, 1.0])
-    with pytest.raises(RuntimeError, match="NaN or infinity"):
+    with pytest.raises(ValueError, match="NaN or infinity"):
         clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
 
 

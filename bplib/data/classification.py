@@ -12,16 +12,9 @@ import itertools
 
 import numpy as np
 
-from bplib._validate import check_positive_int
+from bplib._validate import check_positive_int, generator
 
 __all__ = ["xor", "spirals", "moons", "symmetry_1986", "is_mirror_symmetric"]
-
-
-def _generator(rng: np.random.Generator | None, seed: int | None) -> np.random.Generator:
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}.")
-    return rng if rng is not None else np.random.default_rng(seed)
 
 
 def _check_noise(noise: float, where: str) -> float:
@@ -39,12 +32,13 @@ def xor(n_per_corner: int = 1, noise: float = 0.0, seed: int | None = None,
     """
     n = check_positive_int(n_per_corner, "n_per_corner", "xor")
     noise = _check_noise(noise, "xor")
+    gen = generator(rng, seed, "xor")
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     labels = np.array([0, 1, 1, 0])
     x = np.tile(corners, (n, 1))
     y = np.tile(labels, n)
     if noise > 0:
-        x = x + noise * _generator(rng, seed).normal(size=x.shape)
+        x = x + noise * gen.normal(size=x.shape)
     return x, y
 
 
@@ -62,7 +56,7 @@ def spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.2, turn
     if k < 2:
         raise ValueError(f"spirals: n_classes must be at least 2, got {k}.")
     noise = _check_noise(noise, "spirals")
-    gen = _generator(rng, seed)
+    gen = generator(rng, seed, "spirals")
     x = np.empty((n * k, 2))
     y = np.repeat(np.arange(k), n)
     radius = np.linspace(0.05, 1.0, n)
@@ -84,6 +78,7 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: int | None = None,
     if n < 2:
         raise ValueError(f"moons: n_samples must be at least 2 (one per moon), got {n}.")
     noise = _check_noise(noise, "moons")
+    gen = generator(rng, seed, "moons")
     n_top = (n + 1) // 2
     n_bottom = n - n_top
     t_top = np.linspace(0, np.pi, n_top)
@@ -93,7 +88,7 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: int | None = None,
     x = np.vstack([top, bottom])
     y = np.concatenate([np.zeros(n_top, dtype=np.int64), np.ones(n_bottom, dtype=np.int64)])
     if noise > 0:
-        x = x + noise * _generator(rng, seed).normal(size=x.shape)
+        x = x + noise * gen.normal(size=x.shape)
     return x, y
 
 

@@ -11,16 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplib._validate import check_positive_int
+from bplib._validate import check_positive_int, generator
 
 __all__ = ["delayed_recall", "adding_problem", "sine_waves"]
-
-
-def _generator(rng: np.random.Generator | None, seed: int | None) -> np.random.Generator:
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}.")
-    return rng if rng is not None else np.random.default_rng(seed)
 
 
 def _check_nonnegative(value: float, name: str, where: str) -> float:
@@ -40,7 +33,7 @@ def delayed_recall(n: int = 64, length: int = 10, noise: float = 0.0, seed: int 
     n = check_positive_int(n, "n", "delayed_recall")
     length = check_positive_int(length, "length", "delayed_recall")
     noise = _check_nonnegative(noise, "noise", "delayed_recall")
-    gen = _generator(rng, seed)
+    gen = generator(rng, seed, "delayed_recall")
     signs = gen.choice([-1.0, 1.0], size=n)
     x = np.zeros((n, length, 1))
     if noise > 0:
@@ -62,7 +55,7 @@ def adding_problem(n: int = 64, length: int = 20, seed: int | None = None,
     if length < 2:
         raise ValueError(
             f"adding_problem: length must be at least 2 (two marked steps), got {length}.")
-    gen = _generator(rng, seed)
+    gen = generator(rng, seed, "adding_problem")
     half = length // 2
     values = gen.uniform(0.0, 1.0, size=(n, length))
     first = gen.integers(0, half, size=n)
@@ -94,7 +87,7 @@ def sine_waves(n: int = 32, length: int = 50, dt: float = 0.2, frequencies: tupl
                          f"got {frequencies!r}.")
     if not np.isfinite(dt) or dt <= 0:
         raise ValueError(f"sine_waves: dt must be a positive time step, got {dt!r}.")
-    gen = _generator(rng, seed)
+    gen = generator(rng, seed, "sine_waves")
     omega = gen.uniform(low, high, size=(n, 1))
     phase = gen.uniform(0.0, 2 * np.pi, size=(n, 1))
     t = dt * np.arange(length + 1)

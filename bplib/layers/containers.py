@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
+from bplib._validate import generator
 from bplib.layers.activations import make_activation
 from bplib.layers.linear import Linear
 from bplib.layers.module import Module
@@ -75,11 +78,15 @@ class MLP(Sequential):
 
     def __init__(self, sizes, activation="relu", output_activation=None, init=None,
                  rng: np.random.Generator | None = None, seed: int | None = None, dtype=np.float64):
+        where = "MLP"
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+            raise TypeError(f"{where}: sizes must be a list of layer widths, input first and output "
+                            f"last, e.g. [2, 16, 1]; got {sizes!r}.")
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP needs at least an input and an output size, got sizes={sizes}.")
-        if rng is None:
-            rng = np.random.default_rng(seed)
+        make_activation(activation)  # an unknown name fails here even without hidden layers
+        rng = generator(rng, seed, where)
         if init is None:
             init = _DEFAULT_INIT.get(activation, "he") if isinstance(activation, str) else "he"
         layers: list[Module] = []

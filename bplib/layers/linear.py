@@ -6,7 +6,7 @@ import numpy as np
 
 from bplib import functional as F
 from bplib import init as initialisers
-from bplib._validate import check_finite, check_positive_int, feature_rows
+from bplib._validate import check_finite, check_positive_int, feature_rows, generator
 from bplib.layers.module import Module, Parameter
 
 
@@ -24,8 +24,7 @@ class Linear(Module):
         where = f"Linear({in_features!r}, {out_features!r})"
         self.in_features = check_positive_int(in_features, "in_features", where)
         self.out_features = check_positive_int(out_features, "out_features", where)
-        if rng is None:
-            rng = np.random.default_rng(seed)
+        rng = generator(rng, seed, where)
         scheme = initialisers.get_scheme(init)
         self.W = Parameter(scheme((out_features, in_features), rng, dtype=dtype), "W")
         self.b = None

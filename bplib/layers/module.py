@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from bplib._validate import as_float_array
+
 
 class Parameter:
     """A trainable array and its gradient.
@@ -21,11 +23,11 @@ class Parameter:
     """
 
     def __init__(self, data, name: str = ""):
-        data = np.asarray(data)
-        if data.dtype.kind != "f":
-            data = data.astype(np.float64)
-        self.data = data
-        self.grad = np.zeros_like(data)
+        if data is None:
+            raise TypeError("Parameter: data is None; a Parameter needs an array of numbers, "
+                            "e.g. Parameter(np.zeros((3, 2))).")
+        self.data = as_float_array(data, "data", f"Parameter({name!r})" if name else "Parameter")
+        self.grad = np.zeros_like(self.data)
         self.name = name
 
     @property
@@ -98,6 +100,10 @@ class Module(ABC):
 
     def train(self, mode: bool = True) -> Module:
         """Switch this module and its children to training mode (or eval mode if ``mode`` is False)."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}; "
+                            "call model.train() to train and model.eval() to evaluate.")
+        mode = bool(mode)
         self.training = mode
         for _, child in self.children():
             child.train(mode)
