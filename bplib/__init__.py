@@ -22,6 +22,7 @@ _EXPORTS = {
     **{name: "bplib.layers" for name in (
         "Parameter", "Module", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Sequential", "MLP",
         "BatchNorm1d", "Residual", "MSELoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
+        "Checkpointed",
     )},
     "Value": "bplib.autodiff",
     "Dual": "bplib.autodiff",

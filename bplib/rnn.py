@@ -2,21 +2,30 @@
 
 One step reads an input ``x_t`` and the previous hidden state ``h_{t-1}``:
 
-    a_t = x_t W_xh^T + h_{t-1} W_hh^T + b_h        h_t = f(a_t),   f = tanh or relu
+    z_t = x_t W_xh^T + h_{t-1} W_hh^T + b_h        h_t = f(z_t),   f = tanh or relu
 
 The same ``W_xh``, ``W_hh``, ``b_h`` are used at every step, so unrolled over ``T`` steps the
 network is a ``T``-layer feed-forward network with shared weights, and each weight's gradient is
 the *sum* of its gradients at every step (Rumelhart, Hinton & Williams 1986). Going backwards:
 
-    dh_t = dL/dh_t (from the output at t) + da_{t+1} W_hh       da_t = dh_t * f'(a_t)
-    dW_xh = sum_t da_t^T x_t     dW_hh = sum_t da_t^T h_{t-1}     db_h = sum_t da_t
-    dx_t = da_t W_xh             dh_0 = da_1 W_hh
+    dh_t = dL_t/dh_t (from the output at t) + dz_{t+1} W_hh       dz_t = dh_t * f'(z_t)
+    dW_xh = sum_t dz_t^T x_t     dW_hh = sum_t dz_t^T h_{t-1}     db_h = sum_t dz_t
+    dx_t = dz_t W_xh             dh_0 = dz_1 W_hh
 
 The input projection and the three weight-gradient sums do not depend on the recurrence, so they
 are computed for all time steps at once; only the recurrence itself loops over time.
+
+Truncated BPTT comes in two forms. ``RNN.backward(dhs, truncate=k)`` is the per-loss form: the
+gradient of each loss term ``L_t`` travels back k steps at most. ``chunked_bptt`` is the form
+training loops use: the sequence is cut into chunks of k steps, each chunk runs forward from the
+state the previous chunk ended in (carried as a constant, "detached") and backward to its own
+first step, so only one chunk is ever kept in memory.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +37,7 @@ from bplib._validate import (
     check_nonempty,
     check_positive_int,
 )
+from bplib.layers.memory import cache_bytes
 from bplib.layers.module import Module, Parameter
 
 NONLINEARITIES = ("tanh", "relu")
@@ -41,12 +51,12 @@ def spectral_radius(W: np.ndarray) -> float:
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
-def _activate(a: np.ndarray, nonlinearity: str) -> np.ndarray:
-    return np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
+def _activate(z: np.ndarray, nonlinearity: str) -> np.ndarray:
+    return np.tanh(z) if nonlinearity == "tanh" else np.maximum(z, 0)
 
 
 def _derivative_from_output(h: np.ndarray, nonlinearity: str) -> np.ndarray:
-    """``f'(a)`` from the output ``h = f(a)``: ``1 - h^2`` for tanh, ``[h > 0]`` for relu."""
+    """``f'(z)`` from the output ``h = f(z)``: ``1 - h^2`` for tanh, ``[h > 0]`` for relu."""
     if nonlinearity == "tanh":
         return 1 - h * h
     return (h > 0).astype(h.dtype)
@@ -66,8 +76,8 @@ def rnn_step_forward(x: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: 
 def rnn_step_backward(dh: np.ndarray, cache):
     """Backward through one step: dh (N, H) -> dx (N, D), dh_prev (N, H), dW_xh, dW_hh, db_h."""
     x, h_prev, W_xh, W_hh, h, nonlinearity = cache
-    da = dh * _derivative_from_output(h, nonlinearity)
-    return da @ W_xh, da @ W_hh, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+    dz = dh * _derivative_from_output(h, nonlinearity)
+    return dz @ W_xh, dz @ W_hh, dz.T @ x, dz.T @ h_prev, dz.sum(axis=0)
 
 
 # ------------------------------------------------------------------------------- the layer
@@ -96,6 +106,7 @@ class RNN(Module):
         self.b_h = Parameter(initialisers.uniform((H,), rng, -bound, bound, dtype), "b_h")
         self.dh0: np.ndarray | None = None
         self.grad_norms: np.ndarray | None = None
+        self.recurrent_products = 0
         self._cache = None
 
     def extra_repr(self) -> str:
@@ -172,6 +183,8 @@ class RNN(Module):
 
         ``record_norms=True`` stores ``self.grad_norms`` (T,): ``||dL/dh_t||`` over the batch, for
         each t, as the backward pass computed it (truncated, if truncating).
+        ``self.recurrent_products`` counts the (N, H) x (H, H) products of the recurrence: T for
+        full BPTT, about T k for the per-loss truncated form (each term travels separately).
         """
         x, h0, hs = self._require_cache(self._cache)
         T, N, H = hs.shape
@@ -182,31 +195,32 @@ class RNN(Module):
         norms = np.zeros(T) if record_norms else None
 
         if truncate is None:
-            das, dh0 = self._bptt_full(dhs, hs, norms)
+            dzs, dh0 = self._bptt_full(dhs, hs, norms)
         else:
-            das, dh0 = self._bptt_truncated(dhs, hs, truncate, norms)
+            dzs, dh0 = self._bptt_truncated(dhs, hs, truncate, norms)
 
         # the weights are shared by every step: their gradients are sums over t, done all at once
-        self.W_xh.grad += np.tensordot(das, x, axes=([0, 1], [1, 0]))  # sum over t and n of da x
-        # da_t pairs with the state W_hh multiplied, h_{t-1}: h0 for the first step, then hs[:-1]
-        self.W_hh.grad += das[0].T @ h0 + das[1:].reshape(-1, H).T @ hs[:-1].reshape(-1, H)
-        self.b_h.grad += das.sum(axis=(0, 1))
+        self.W_xh.grad += np.tensordot(dzs, x, axes=([0, 1], [1, 0]))  # sum over t and n of dz x
+        # dz_t pairs with the state W_hh multiplied, h_{t-1}: h0 for the first step, then hs[:-1]
+        self.W_hh.grad += dzs[0].T @ h0 + dzs[1:].reshape(-1, H).T @ hs[:-1].reshape(-1, H)
+        self.b_h.grad += dzs.sum(axis=(0, 1))
         self.dh0 = dh0
         self.grad_norms = norms
-        return (das @ self.W_xh.data).transpose(1, 0, 2)
+        return (dzs @ self.W_xh.data).transpose(1, 0, 2)
 
     def _bptt_full(self, dhs, hs, norms):
-        """The exact recurrence dh_t = dhs_t + da_{t+1} W_hh, da_t = dh_t * f'(a_t); (T, N, H)."""
+        """The exact recurrence dh_t = dhs_t + dz_{t+1} W_hh, dz_t = dh_t * f'(z_t); (T, N, H)."""
         W_hh = self.W_hh.data
-        das = np.empty_like(hs)
-        dh_from_later = np.zeros_like(hs[0])  # da_{t+1} W_hh, zero after the last step
+        dzs = np.empty_like(hs)
+        dh_from_later = np.zeros_like(hs[0])  # dz_{t+1} W_hh, zero after the last step
         for t in reversed(range(len(hs))):
             dh = dhs[t] + dh_from_later
             if norms is not None:
                 norms[t] = np.linalg.norm(dh)
-            das[t] = dh * _derivative_from_output(hs[t], self.nonlinearity)
-            dh_from_later = das[t] @ W_hh
-        return das, dh_from_later
+            dzs[t] = dh * _derivative_from_output(hs[t], self.nonlinearity)
+            dh_from_later = dzs[t] @ W_hh
+        self.recurrent_products = len(hs)
+        return dzs, dh_from_later
 
     def _bptt_truncated(self, dhs, hs, k, norms):
         """Each term's gradient travels back k steps at most, then is dropped; (T, N, H) arrays.
@@ -215,16 +229,18 @@ class RNN(Module):
         after k steps (j = k - 1) a term leaves the window.
         """
         W_hh = self.W_hh.data
-        das = np.empty_like(hs)
+        dzs = np.empty_like(hs)
         travelling = np.zeros((0, *hs[0].shape), dtype=hs.dtype)
+        self.recurrent_products = 0
         for t in reversed(range(len(hs))):
             travelling = np.concatenate([dhs[None, t], travelling[: k - 1]])
+            self.recurrent_products += len(travelling)
             if norms is not None:
                 norms[t] = np.linalg.norm(travelling.sum(axis=0))
-            da_per_term = travelling * _derivative_from_output(hs[t], self.nonlinearity)
-            das[t] = da_per_term.sum(axis=0)
-            travelling = da_per_term @ W_hh
-        return das, travelling.sum(axis=0)
+            dz_per_term = travelling * _derivative_from_output(hs[t], self.nonlinearity)
+            dzs[t] = dz_per_term.sum(axis=0)
+            travelling = dz_per_term @ W_hh
+        return dzs, travelling.sum(axis=0)
 
 
 def gradient_paths(rnn: RNN, x: np.ndarray, dhs: np.ndarray, h0: np.ndarray | None = None,
@@ -251,3 +267,77 @@ def gradient_paths(rnn: RNN, x: np.ndarray, dhs: np.ndarray, h0: np.ndarray | No
     for p, grad in zip(rnn.parameters(), saved, strict=True):
         p.grad[...] = grad
     return paths
+
+
+# ------------------------------------------------------------- truncated BPTT in chunks
+@dataclass
+class ChunkedRun:
+    """What one pass of ``chunked_bptt`` over a sequence did.
+
+    losses: one loss per chunk; h: the state after the last step (N, H); peak_cache_bytes: the
+    most the RNN held for backward at once; recurrent_products: the (N, H) x (H, H) products of
+    all the chunks' backward passes; chunks: (start, stop) steps of each chunk.
+    """
+
+    losses: list[float] = field(default_factory=list)
+    h: np.ndarray | None = None
+    peak_cache_bytes: int = 0
+    recurrent_products: int = 0
+    chunks: list[tuple[int, int]] = field(default_factory=list)
+
+
+def chunk_bounds(T: int, k: int) -> list[tuple[int, int]]:
+    """Cut steps 0..T-1 into chunks of k: [(0, k), (k, 2k), ...]; the last may be shorter."""
+    T = check_positive_int(T, "T", "chunk_bounds")
+    k = check_positive_int(k, "k", "chunk_bounds")
+    return [(start, min(start + k, T)) for start in range(0, T, k)]
+
+
+Head = Callable[[np.ndarray, int, int], tuple[float, np.ndarray]]
+
+
+def chunked_bptt(rnn: RNN, x: np.ndarray, k: int, head: Head, h0: np.ndarray | None = None,
+                 after_chunk: Callable[[int], None] | None = None) -> ChunkedRun:
+    """Truncated BPTT as training loops run it: x (N, T, D) in chunks of k steps.
+
+    For each chunk (steps start..stop-1): run the RNN forward from the state the previous chunk
+    ended in, ``loss, dhs = head(hs, start, stop)`` with hs and dhs (N, stop - start, H), then
+    ``rnn.backward(dhs)``: full BPTT inside the chunk, and the gradient stops at the chunk's first
+    step because its initial state is carried over as a constant (PyTorch's ``h.detach()``).
+    ``after_chunk(i)`` runs after chunk i's backward (an optimizer step, say); without it the
+    gradients of all chunks add up in the parameters' ``.grad``. With k >= T this is full BPTT.
+    """
+    where = "chunked_bptt"
+    if not isinstance(rnn, RNN):
+        raise TypeError(f"{where}: rnn must be a bp.RNN, got a {type(rnn).__name__}.")
+    x = as_float_array(x, "x", where, dtype=rnn.W_hh.data.dtype)
+    check_ndim(x, 3, "x", where, "(N, T, D) = (batch, time steps, features)")
+    k = check_positive_int(k, "k", where)
+    run = ChunkedRun(h=h0, chunks=chunk_bounds(x.shape[1], k))
+    for i, (start, stop) in enumerate(run.chunks):
+        # a copy, so that the layer keeps this chunk of the input only, not a view of all of x
+        hs = rnn(np.ascontiguousarray(x[:, start:stop]), run.h)
+        run.peak_cache_bytes = max(run.peak_cache_bytes, cache_bytes(rnn))
+        loss, dhs = head(hs, start, stop)
+        rnn.backward(dhs)  # rnn.dh0, the gradient for the previous chunk, is dropped: the cut
+        run.recurrent_products += rnn.recurrent_products
+        run.losses.append(float(loss))
+        run.h = hs[:, -1].copy()
+        if after_chunk is not None:
+            after_chunk(i)
+    return run
+
+
+def last_step_head(readout: Module, loss_fn, y: np.ndarray, T: int) -> Head:
+    """A ``head`` for ``chunked_bptt`` whose loss ``loss_fn(readout(h_T), y)`` is at the last step.
+
+    Chunks that end before step T get loss 0 and no gradient; y: (N, outputs).
+    """
+    def head(hs: np.ndarray, start: int, stop: int) -> tuple[float, np.ndarray]:
+        dhs = np.zeros_like(hs)
+        if stop < T:
+            return 0.0, dhs
+        loss = loss_fn(readout(hs[:, -1]), y)
+        dhs[:, -1] = readout.backward(loss_fn.backward())
+        return float(loss), dhs
+    return head

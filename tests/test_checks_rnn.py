@@ -49,7 +49,7 @@ def negated_dx(*args):
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (no_tanh_derivative, r"through tanh first, da = dh \* \(1 - h\*\*2\)"),
+    (no_tanh_derivative, r"through tanh first, dz = dh \* \(1 - h\*\*2\)"),
     (transposed_dW_hh, "dW_hh is transposed"),
     (dW_hh_from_h, "built with h, the state this step produced"),
     (dh_prev_through_transpose, r"dh_prev wrong at \["),
@@ -167,7 +167,7 @@ def batch_mean(das, x, hs, h0):
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (pairs_with_h_t, r"pairs da_t with h_t"),
+    (pairs_with_h_t, r"pairs dz_t with h_t"),
     (forgets_h0, "missing the first step"),
     (per_time_step, "one entry per time step"),
     (batch_mean, "times the expected value"),

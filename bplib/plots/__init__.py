@@ -13,5 +13,6 @@ from bplib.plots.training import *  # noqa: F403
 from bplib.plots.optimizers import surface_paths
 from bplib.plots.rnn import *  # noqa: F403
 from bplib.plots.stability import cliff_figure, inactive_units_figure, saturation_profile
+from bplib.plots.memory import cache_memory_figure, checkpoint_tradeoff_figure
 
 register_notebook_display()

@@ -14,16 +14,16 @@ ACTIVATIONS = ("tanh", "sigmoid", "relu")
 
 
 def neuron_graph(w: float = 0.5, activation: str = "tanh") -> Value:
-    """The loss ``L = ½ (act(w x + b) - t)²`` as a graph of labelled Values, after backward()."""
+    """The loss ``L = ½ (act(w x + b) - y)²`` (target y) as a graph of labelled Values, after backward()."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"neuron_graph: activation must be one of {ACTIVATIONS}, "
                          f"got {activation!r}.")
     w_, x, b = Value(w, "w"), Value(NEURON_INPUT, "x"), Value(NEURON_BIAS, "b")
     z = w_ * x + b
     z.label = "z"
-    y = getattr(z, activation)()
-    y.label = "y"
-    loss = 0.5 * (y - NEURON_TARGET) ** 2
+    a = getattr(z, activation)()
+    a.label = "a"
+    loss = 0.5 * (a - NEURON_TARGET) ** 2
     loss.label = "L"
     loss.backward()
     return loss
@@ -33,8 +33,8 @@ def render_neuron_graph(w: float = 0.5, activation: str = "tanh") -> Figure:
     """The neuron's graph: data in black, grad = ∂L/∂node in bold, for the chosen w."""
     loss = neuron_graph(w, activation)
     w_node = next(v for v in _leaves(loss) if v.label == "w")
-    title = (f"L = ½({activation}(w x + b) − t)² at w = {w:.2f}, x = {NEURON_INPUT:g}, "
-             f"b = {NEURON_BIAS:g}, t = {NEURON_TARGET:g}:  ∂L/∂w = {w_node.grad:.4f}")
+    title = (f"L = ½({activation}(w x + b) − y)² at w = {w:.2f}, x = {NEURON_INPUT:g}, "
+             f"b = {NEURON_BIAS:g}, y = {NEURON_TARGET:g}:  ∂L/∂w = {w_node.grad:.4f}")
     return draw_graph(loss, title=title, width=11.0)
 
 
@@ -58,6 +58,6 @@ def neuron_graph_explorer() -> Explorer:
         [Slider("w", -2.0, 2.0, 0.5, value=0.5, label="weight w"),
          Choice("activation", list(ACTIVATIONS), value="tanh", label="activation")],
         alt="The computational graph of one neuron's loss: boxes for w, x, b, z, the activation "
-            "output y and the loss L, circles for the operations between them. Each box shows "
+            "output a and the loss L, circles for the operations between them. Each box shows "
             "its value and, in bold, the derivative of L with respect to it.",
     )

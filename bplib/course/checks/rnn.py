@@ -38,21 +38,21 @@ def check_rnn_step_backward(rnn_step_backward_fn) -> None:
     ref = rnn_step_backward(dh, (x_t, h_prev, W_xh, W_hh, h, "tanh"))
     if _same(db_h, dh.sum(axis=0)):
         raise AssertionError("db_h equals dh summed over the batch: the gradient has to pass "
-                             "through tanh first, da = dh * (1 - h**2), and every other gradient "
-                             "of the step is built from da.")
+                             "through tanh first, dz = dh * (1 - h**2), and every other gradient "
+                             "of the step is built from dz.")
     expect_close("db_h", db_h, ref[4])
     expect_close("dW_xh", dW_xh, ref[2])
     if _same(dW_hh, ref[3].T):
-        raise AssertionError("dW_hh is transposed: with a_t = x_t W_xh^T + h_prev W_hh^T, "
-                             "dW_hh = da^T h_prev, shape (H, H) with rows for the receiving units.")
+        raise AssertionError("dW_hh is transposed: with z_t = x_t W_xh^T + h_prev W_hh^T, "
+                             "dW_hh = dz^T h_prev, shape (H, H) with rows for the receiving units.")
     if _same(dW_hh, (dh * (1 - h**2)).T @ h):
         raise AssertionError("dW_hh was built with h, the state this step produced; the weight "
-                             "W_hh multiplied h_prev, so dW_hh = da^T h_prev.")
+                             "W_hh multiplied h_prev, so dW_hh = dz^T h_prev.")
     expect_close("dW_hh", dW_hh, ref[3])
     expect_close("dx", dx, ref[0])
     expect_close("dh_prev", dh_prev, ref[1])
-    passed("One step back: da = dh * (1 - h**2), then dx = da W_xh, dh_prev = da W_hh, "
-           "dW_xh = da^T x, dW_hh = da^T h_prev and db_h = the sum of da.")
+    passed("One step back: dz = dh * (1 - h**2), then dx = dz W_xh, dh_prev = dz W_hh, "
+           "dW_xh = dz^T x, dW_hh = dz^T h_prev and db_h = the sum of dz.")
 
 
 # -------------------------------------------------------------------------- exercise 2
@@ -80,7 +80,7 @@ def check_hidden_gradients(hidden_gradients) -> None:
     got_arr = np.asarray(got, dtype=float)
     if _same(got_arr, _hidden_gradients_reference(dhs, hs, W_hh.T)):
         raise AssertionError("The recurrent part went through W_hh^T: going backwards the "
-                             "gradient is multiplied by W_hh itself, da_{t+1} W_hh (shape (N, H)).")
+                             "gradient is multiplied by W_hh itself, dz_{t+1} W_hh (shape (N, H)).")
     no_derivative = np.zeros_like(dhs)
     from_later = np.zeros_like(dhs[:, 0])
     for t in reversed(range(dhs.shape[1])):
@@ -96,7 +96,7 @@ def check_hidden_gradients(hidden_gradients) -> None:
 
 # -------------------------------------------------------------------------- exercise 3
 def check_sum_weight_gradients(sum_weight_gradients) -> None:
-    """``sum_weight_gradients(das, x, hs, h0) -> (dW_xh, dW_hh, db_h)``, over batch and time."""
+    """``sum_weight_gradients(dzs, x, hs, h0) -> (dW_xh, dW_hh, db_h)``, over batch and time."""
     rnn, x, h0, hs, rng = _problem(23, T=6)
     das = rng.normal(size=hs.shape)
     got = call_student(sum_weight_gradients, das, x, hs, h0)
@@ -113,11 +113,11 @@ def check_sum_weight_gradients(sum_weight_gradients) -> None:
     expect_close("db_h", db_h, ref_b)
     expect_close("dW_xh", dW_xh, ref_xh)
     if _same(dW_hh, np.einsum("nth,ntg->hg", das, hs)):
-        raise AssertionError("dW_hh pairs da_t with h_t; the weight W_hh multiplied the previous "
-                             "state, so pair da_t with h_{t-1} (and h0 for the first step).")
+        raise AssertionError("dW_hh pairs dz_t with h_t; the weight W_hh multiplied the previous "
+                             "state, so pair dz_t with h_{t-1} (and h0 for the first step).")
     if _same(dW_hh, np.einsum("nth,ntg->hg", das[:, 1:], hs[:, :-1])):
         raise AssertionError("dW_hh is missing the first step: there the previous state is h0, "
-                             "so add da_1^T h0.")
+                             "so add dz_1^T h0.")
     expect_close("dW_hh", dW_hh, ref_hh)
-    passed("Shared weights, summed gradients: dW_xh = sum_t da_t^T x_t, dW_hh = sum_t da_t^T "
-           "h_{t-1}, db_h = sum_t da_t (the 1986 paper's rule for weights used more than once).")
+    passed("Shared weights, summed gradients: dW_xh = sum_t dz_t^T x_t, dW_hh = sum_t dz_t^T "
+           "h_{t-1}, db_h = sum_t dz_t (the 1986 paper's rule for weights used more than once).")
