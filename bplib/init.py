@@ -34,8 +34,23 @@ def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
     return _GAINS[nonlinearity]
 
 
+def _shape(shape, where: str) -> tuple[int, ...]:
+    """``shape`` as a tuple of whole numbers >= 0, or a sentence saying what was given."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{where}: shape must be a tuple of whole numbers such as (out, in), "
+                        f"got {shape!r}.") from None
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims):
+        raise ValueError(f"{where}: shape must hold whole numbers >= 0, such as (out, in), got {shape!r}.")
+    return tuple(int(d) for d in dims)
+
+
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *receptive_field)``."""
+    shape = _shape(shape, "fans")
     if len(shape) < 2:
         raise ValueError(f"fan in and fan out need a weight with at least 2 dimensions, got shape {shape}.")
     receptive = math.prod(shape[2:])
@@ -53,17 +68,21 @@ def _rng(rng) -> np.random.Generator:
 
 def zeros(shape, rng=None, dtype=np.float64) -> np.ndarray:
     """All zeros (``rng`` accepted for a uniform signature, unused)."""
-    return np.zeros(shape, dtype=dtype)
+    return np.zeros(_shape(shape, "zeros"), dtype=dtype)
 
 
 def normal(shape, rng=None, mean: float = 0.0, std: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Samples from ``N(mean, std^2)``."""
-    return _rng(rng).normal(mean, std, size=shape).astype(dtype)
+    if not np.isfinite(std) or std < 0:
+        raise ValueError(f"normal: std must be a finite number >= 0, got {std!r}.")
+    return _rng(rng).normal(mean, std, size=_shape(shape, "normal")).astype(dtype)
 
 
 def uniform(shape, rng=None, low: float = -1.0, high: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Samples from ``U(low, high)``."""
-    return _rng(rng).uniform(low, high, size=shape).astype(dtype)
+    if not (np.isfinite(low) and np.isfinite(high)) or low > high:
+        raise ValueError(f"uniform: need finite low <= high, got low={low!r}, high={high!r}.")
+    return _rng(rng).uniform(low, high, size=_shape(shape, "uniform")).astype(dtype)
 
 
 def xavier_uniform(shape, rng=None, gain: float = 1.0, dtype=np.float64) -> np.ndarray:

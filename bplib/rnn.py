@@ -122,6 +122,10 @@ class RNN(Module):
 
     def set_spectral_radius(self, rho: float) -> RNN:
         """Rescale ``W_hh`` in place so that its spectral radius is ``rho``; returns self."""
+        if isinstance(rho, bool) or not isinstance(rho, (int, float, np.number)) or not np.isfinite(rho) \
+                or rho <= 0:
+            raise ValueError(f"{self!r}.set_spectral_radius: rho must be a finite number > 0 (the "
+                             f"largest |eigenvalue| W_hh should have, e.g. 0.9 or 1.5), got {rho!r}.")
         current = self.spectral_radius()
         if current == 0:
             raise ValueError(

@@ -90,6 +90,9 @@ def accuracy(pred: np.ndarray, y: np.ndarray, logits: bool = False) -> float | N
     threshold at 0.5 (at 0 when ``logits``).
     """
     pred, y = np.asarray(pred), np.asarray(y)
+    if pred.ndim >= 1 and y.ndim >= 1 and len(pred) != len(y):
+        raise ValueError(f"accuracy: pred has {len(pred)} rows but y has {len(y)}; they must match "
+                         "row for row.")
     if y.dtype.kind in "iu" and y.ndim == 1 and pred.ndim == 2 and pred.shape[1] > 1:
         return float(np.mean(np.argmax(pred, axis=1) == y))
     if pred.ndim == 2 and pred.shape[1] == 1 and y.size == pred.shape[0]:
@@ -154,7 +157,8 @@ def _check_loss_and_optimizer(model, loss_fn, optimizer) -> None:
                       "parameters; the others stay frozen.", stacklevel=3)
 
 
-def _check_inputs(model, loss_fn, optimizer, x, y, epochs, batch_size, callbacks):
+def _check_inputs(model, loss_fn, optimizer, x, y, epochs, batch_size, callbacks, validation,
+                  max_grad_norm):
     _check_loss_and_optimizer(model, loss_fn, optimizer)
     x = as_float_array(x, "x", "fit")
     if y is None or np.ndim(y) == 0:
@@ -169,6 +173,14 @@ def _check_inputs(model, loss_fn, optimizer, x, y, epochs, batch_size, callbacks
     if len(y) != len(x):
         raise ValueError(f"fit: x has {len(x)} examples but y has {len(y)}; "
                          "they must match row for row.")
+    if validation is not None and (not isinstance(validation, (tuple, list)) or len(validation) != 2):
+        raise TypeError("fit: validation must be a pair (x_val, y_val), got "
+                        f"{type(validation).__name__}.")
+    if max_grad_norm is not None and (isinstance(max_grad_norm, bool) or
+                                      not isinstance(max_grad_norm, (int, float, np.number))
+                                      or not math.isfinite(max_grad_norm) or max_grad_norm <= 0):
+        raise ValueError(f"fit: max_grad_norm must be a number > 0 (e.g. 1.0), or None for no "
+                         f"clipping, got {max_grad_norm!r}.")
     for i, callback in enumerate(callbacks):
         if not callable(callback):
             raise TypeError(f"fit: callbacks[{i}] is {callback!r}, not a function; a callback "
@@ -196,7 +208,7 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
     """
     callbacks = list(callbacks)
     x, y, epochs, batch_size = _check_inputs(model, loss_fn, optimizer, x, y, epochs, batch_size,
-                                             callbacks)
+                                             callbacks, validation, max_grad_norm)
     rng = generator(rng, seed, "fit")
     named = model.named_parameters()
     history = History(grad_norms={name: [] for name, _ in named})

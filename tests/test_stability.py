@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import bplib as bp
-from bplib.cliff import CliffTask, cliff_loss, cliff_training, loss_along_b, loss_surface, one_unit_rnn
+from bplib.cliff import CliffTask, cliff_loss, cliff_training, loss_along_b, loss_surface, one_unit_rnn, step_factors
 from bplib.diagnostics import PassRecord, gradient_profile, inactive_fraction, record_pass, saturated_fraction
 from bplib.gradcheck import numerical_gradient
-from bplib.plots.stability import cliff_figure, inactive_units_figure, saturation_profile
+from bplib.plots.stability import cliff_figure, inactive_units_figure, loss_along_b_figure, saturation_profile
 
 
 def _record(activations) -> PassRecord:
@@ -132,3 +132,46 @@ def test_a_negative_bias_starts_relu_units_dead():
     x, labels = bp.data.moons(200, noise=0.1, seed=0)
     run = bp.diagnostics.unit_activity_run(x, labels, "relu", lr=0.1, bias=-1.0)
     assert run.inactive_before[-1] == 1.0 and run.accuracy == 0.5
+
+
+def test_step_factors_multiply_to_the_gradient_of_the_last_state_wrt_the_first():
+    task = CliffTask()
+    for w, b in [(1.5, 0.0), (1.5, 0.2105), (0.9, 0.3)]:
+        factors = step_factors(w, b, task)
+        assert factors.shape == (task.T,)
+
+        h0 = np.array([task.h0])
+
+        def last_state(h0=h0, w=w, b=b):
+            h = h0[0]
+            for _ in range(task.T):
+                h = np.tanh(w * h + b)
+            return h
+
+        numeric = numerical_gradient(last_state, h0, h=1e-6)[0]
+        assert np.prod(factors) == pytest.approx(numeric, rel=1e-5)
+    # tanh' <= 1, so with |w| = rho < 1 no step can stretch the gradient; with w = 1.5 at the cliff most do
+    assert np.all(np.abs(step_factors(0.9, 0.3)) < 0.9 + 1e-12)
+    assert np.sum(step_factors(1.5, 0.2105) > 1) > task.T // 2
+    assert np.all(step_factors(1.5, 0.0) < 1)
+
+
+def test_step_factors_refuse_a_zero_length_sequence():
+    with pytest.raises(ValueError, match="T"):
+        step_factors(1.5, 0.0, CliffTask(T=0))
+
+
+def test_cliff_figure_close_up_and_loss_along_b_figure():
+    ws, bs = np.linspace(0.5, 2, 4), np.linspace(-0.5, 1, 5)
+    runs = {"free": cliff_training(steps=5), "clipped": cliff_training(steps=5, clip_norm=1.0)}
+    surface = loss_surface(ws, bs)
+    fig = cliff_figure(ws, bs, surface, runs, zoom=(ws, bs, surface))
+    # two maps with a path, a start circle and an end square per run, then the loss panel
+    assert [len(ax.lines) for ax in fig.axes[:3]] == [6, 6, 2]
+    with pytest.raises(TypeError, match="zoom must be a tuple"):
+        cliff_figure(ws, bs, surface, runs, zoom=surface)
+    b = np.linspace(0.0, 0.4, 9)
+    fig = loss_along_b_figure(b, {"w = 1.5": loss_along_b(b), "w = 0.9": loss_along_b(b, 0.9)})
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), np.abs(loss_along_b(b)[1]))
+    with pytest.raises(TypeError, match="non-empty dict"):
+        loss_along_b_figure(b, {})

@@ -66,6 +66,10 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.number)) \
+                or not np.isfinite(negative_slope):
+            raise TypeError(f"LeakyReLU: negative_slope must be a finite number (0.01 is usual), "
+                            f"got {negative_slope!r}.")
         self.negative_slope = float(negative_slope)
 
     def _forward(self, x):
