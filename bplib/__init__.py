@@ -13,8 +13,9 @@ import importlib
 __version__ = "0.1.0"
 
 _MODULES = (
-    "algorithm", "autodiff", "chain", "course", "data", "diagnostics", "functional", "gradcheck",
-    "history", "init", "layers", "neuron", "optim", "plots", "regularization", "rnn", "train", "widgets",
+    "algorithm", "autodiff", "chain", "cliff", "course", "curvature", "data", "diagnostics", "functional",
+    "gates", "gradcheck", "history", "init", "layers", "neuron", "optim", "plots", "regularization", "rnn",
+    "train", "widgets",
 )
 
 # public name -> module that defines it

@@ -1,10 +1,11 @@
 """The 1986 set-ups of Rumelhart, Hinton & Williams, rebuilt so our numbers sit beside theirs.
 
-The paper trains small sigmoid networks on the summed squared error
-$E = \\tfrac12 \\sum_c \\sum_j (y_{j,c} - d_{j,c})^2$ by full-batch gradient descent with momentum,
-$\\Delta w(t) = -\\varepsilon\\, \\partial E/\\partial w(t) + \\alpha\\, \\Delta w(t-1)$, starting
+The paper trains small sigmoid networks on the summed squared error (the paper calls it E; here,
+as in the whole book, it is the loss L) $L = \\tfrac12 \\sum_n \\sum_k (\\hat y_{n,k} - y_{n,k})^2$
+by full-batch gradient descent with momentum,
+$\\Delta w(t) = -\\eta\\, \\partial L/\\partial w(t) + \\mu\\, \\Delta w(t-1)$, starting
 from weights drawn uniformly from $[-0.3, 0.3]$. ``network_1986`` builds such a network from
-bplib layers (train it with ``bp.fit`` and ``SGD(lr=ε, momentum=α)``); ``sweeps_to_solve`` runs
+bplib layers (train it with ``bp.fit`` and ``SGD(lr=η, momentum=μ)``); ``sweeps_to_solve`` runs
 the same arithmetic for many random starts at once, so a whole distribution takes seconds.
 """
 
@@ -33,9 +34,9 @@ def _half_sum_squared_error(pred, target, reduction: str = "sum", dloss=None):
 
 
 class SumSquaredError(Loss):
-    """The paper's error $E = \\frac12\\sum (y - d)^2$, summed over cases and outputs.
+    """The paper's error (its E) $L = \\frac12\\sum (\\hat y - y)^2$, summed over cases and outputs.
 
-    pred, target: same shape (N, outputs); dE/dpred = pred - target.
+    pred, target: same shape (N, outputs); dL/dpred = pred - target.
     """
 
     _function = staticmethod(_half_sum_squared_error)
@@ -78,7 +79,9 @@ class SweepResult:
 
     seeds: (S,); sweeps: (S,) updates made before every output was within ``tolerance`` of its
     target (-1 if not within ``max_sweeps``); W1 (S, H, D), b1 (S, H), W2 (S, 1, H), b2 (S, 1):
-    the weights when solved (or at the end); final_error: (S,) E at that point.
+    the weights when solved (or at the end); final_error: (S,) the loss L at that point;
+    losses: (S, max_sweeps + 1) the loss before each sweep (NaN once a run stopped), only when
+    ``sweeps_to_solve(..., record=True)``.
     """
 
     seeds: np.ndarray
@@ -90,6 +93,7 @@ class SweepResult:
     final_error: np.ndarray
     tolerance: float
     max_sweeps: int
+    losses: np.ndarray | None = None
 
     @property
     def solved(self) -> np.ndarray:
@@ -100,31 +104,65 @@ class SweepResult:
         """Sweeps of the runs that solved the task."""
         return self.sweeps[self.solved]
 
+    def network(self, i: int) -> Sequential:
+        """The D-H-1 sigmoid network of run ``i`` (an index into ``seeds``) with its final weights."""
+        if not 0 <= int(i) < len(self.seeds):
+            raise IndexError(f"SweepResult.network: run {i} does not exist; there are "
+                             f"{len(self.seeds)} runs, numbered 0 to {len(self.seeds) - 1}.")
+        H, D = self.W1.shape[1:]
+        net = network_1986((D, H, 1), init_range=0.0)
+        for p, w in zip(net.parameters(), (self.W1[i], self.b1[i], self.W2[i], self.b2[i]),
+                        strict=True):
+            p.data[...] = w
+        return net
 
-def sweeps_to_solve(x, d, hidden: int = 2, seeds: Iterable[int] = range(20), lr: float = 0.1,
+
+def _check_start(start, S: int, sizes: list[int]) -> list[np.ndarray]:
+    """Copies of the four weight arrays of ``start``, or an error naming the one of wrong shape."""
+    D, H, _ = sizes
+    shapes = {"W1": (S, H, D), "b1": (S, H), "W2": (S, 1, H), "b2": (S, 1)}
+    if not isinstance(start, (tuple, list)) or len(start) != 4:
+        raise ValueError("sweeps_to_solve: start must be the tuple (W1, b1, W2, b2) of weights, "
+                         "one row per seed.")
+    arrays = [as_float_array(w, name, "sweeps_to_solve").copy() for w, name in zip(start, shapes)]
+    for w, (name, shape) in zip(arrays, shapes.items(), strict=True):
+        if w.shape != shape:
+            raise ValueError(f"sweeps_to_solve: start's {name} must have shape {shape} for "
+                             f"{S} seeds, got {w.shape}.")
+    return arrays
+
+
+def sweeps_to_solve(x, y, hidden: int = 2, seeds: Iterable[int] = range(20), lr: float = 0.1,
                     momentum: float = 0.9, init_range: float = 0.3, max_sweeps: int = 5000,
-                    tolerance: float = 0.5) -> SweepResult:
-    """Train one D-H-1 sigmoid network per seed on all of (x, d), full batch, and count sweeps.
+                    tolerance: float = 0.5, start: tuple | None = None,
+                    record: bool = False) -> SweepResult:
+    """Train one D-H-1 sigmoid network per seed on all of (x, y), full batch, and count sweeps.
 
-    x: (N, D) inputs; d: (N,) or (N, 1) targets in [0, 1]. Each sweep is one update
-    ``Δw = -lr ∂E/∂w + momentum Δw_prev`` with E the summed squared error (exactly what
-    ``bp.fit(network_1986(...), SumSquaredError(), SGD(lr, momentum), x, d)`` does, seed by seed).
-    A run is solved once every output is within ``tolerance`` of its target.
+    x: (N, D) inputs; y: (N,) or (N, 1) targets in [0, 1]. Each sweep is one update
+    ``Δw = -lr ∂L/∂w + momentum Δw_prev`` with L the summed squared error (exactly what
+    ``bp.fit(network_1986(...), SumSquaredError(), SGD(lr, momentum), x, y)`` does, seed by seed).
+    A run is solved once every output is within ``tolerance`` of its target. ``start``, if given,
+    is (W1 (S, H, D), b1 (S, H), W2 (S, 1, H), b2 (S, 1)): continue from these weights (with the
+    momentum reset to zero) instead of drawing new ones. ``record=True`` keeps every run's loss
+    at every sweep in ``losses``.
     """
     x = as_float_array(x, "x", "sweeps_to_solve")
     check_ndim(x, 2, "x", "sweeps_to_solve", "(N, D)")
-    d = as_float_array(d, "d", "sweeps_to_solve")
-    if d.size != len(x):
-        raise ValueError(f"sweeps_to_solve: d must hold one target per row of x ({len(x)}), "
-                         f"got shape {d.shape}.")
-    d = d.reshape(len(x), 1)
+    target = as_float_array(y, "y", "sweeps_to_solve")
+    if target.size != len(x):
+        raise ValueError(f"sweeps_to_solve: y must hold one target per row of x ({len(x)}), "
+                         f"got shape {target.shape}.")
+    target = target.reshape(len(x), 1)
     max_sweeps = check_positive_int(max_sweeps, "max_sweeps", "sweeps_to_solve")
     seeds = np.array(list(seeds), dtype=np.int64)
     if seeds.size == 0:
         raise ValueError("sweeps_to_solve: seeds is empty; pass at least one seed, e.g. range(20).")
     sizes = [x.shape[1], hidden, 1]
-    starts = [_initial_weights(sizes, np.random.default_rng(int(s)), init_range) for s in seeds]
-    W1, b1, W2, b2 = (np.stack([w[i] for w in starts]) for i in range(4))
+    if start is None:
+        starts = [_initial_weights(sizes, np.random.default_rng(int(s)), init_range) for s in seeds]
+        W1, b1, W2, b2 = (np.stack([w[i] for w in starts]) for i in range(4))
+    else:
+        W1, b1, W2, b2 = _check_start(start, len(seeds), sizes)
     params = [W1, b1, W2, b2]
     velocity = [np.zeros_like(p) for p in params]
     S = len(seeds)
@@ -132,10 +170,13 @@ def sweeps_to_solve(x, d, hidden: int = 2, seeds: Iterable[int] = range(20), lr:
     final = [p.copy() for p in params]
     final_error = np.zeros(S)
     active = np.arange(S)
+    losses = np.full((S, max_sweeps + 1), np.nan) if record else None
     for t in range(max_sweeps + 1):
         h = F.sigmoid(x @ W1.transpose(0, 2, 1) + b1[:, None, :])       # (s, N, H)
-        y = F.sigmoid(h @ W2.transpose(0, 2, 1) + b2[:, None, :])       # (s, N, 1)
-        err = y - d
+        out = F.sigmoid(h @ W2.transpose(0, 2, 1) + b2[:, None, :])     # (s, N, 1)
+        err = out - target
+        if record:
+            losses[active, t] = 0.5 * np.sum(err ** 2, axis=(1, 2))
         done = np.max(np.abs(err), axis=(1, 2)) < tolerance
         if t == max_sweeps:
             done[:] = True
@@ -149,11 +190,11 @@ def sweeps_to_solve(x, d, hidden: int = 2, seeds: Iterable[int] = range(20), lr:
             active = active[keep]
             params = [p[keep] for p in params]
             velocity = [v[keep] for v in velocity]
-            err, h, y = err[keep], h[keep], y[keep]
+            err, h, out = err[keep], h[keep], out[keep]
             W1, b1, W2, b2 = params
         if len(active) == 0:
             break
-        dz2 = err * y * (1.0 - y)                                       # dE/dz at the output
+        dz2 = err * out * (1.0 - out)                                   # dL/dz at the output
         dz1 = (dz2 @ W2) * h * (1.0 - h)                                # back through W2
         grads = [dz1.transpose(0, 2, 1) @ x, dz1.sum(axis=1),
                  dz2.transpose(0, 2, 1) @ h, dz2.sum(axis=1)]
@@ -161,7 +202,7 @@ def sweeps_to_solve(x, d, hidden: int = 2, seeds: Iterable[int] = range(20), lr:
             v *= momentum
             v += g
             p -= lr * v
-    return SweepResult(seeds, sweeps, *final, final_error, float(tolerance), int(max_sweeps))
+    return SweepResult(seeds, sweeps, *final, final_error, float(tolerance), int(max_sweeps), losses)
 
 
 def symmetry_structure(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> dict:

@@ -22,6 +22,7 @@ import numpy as np
 from bplib.layers.module import Module, Parameter
 
 __all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Optimizer", "clip_grad_norm_", "clip_grad_value_",
+           "record_step_sizes",
            "Surface", "QUADRATIC", "ROSENBROCK", "SURFACES", "optimizer_path"]
 
 
@@ -368,6 +369,27 @@ def clip_grad_value_(params, clip_value: float) -> None:
     clip_value = _check_nonnegative(clip_value, "clip_value", "clip_grad_value_")
     for p in params:
         np.clip(p.grad, -clip_value, clip_value, out=p.grad)
+
+
+def record_step_sizes(optimizer: Optimizer) -> list[list[float]]:
+    """Make ``optimizer.step()`` also record how far it moved each parameter.
+
+    Returns the list it appends to: per step, the root-mean-square change of each parameter's
+    values, in the order of ``optimizer.params`` (for plots of an optimiser's step sizes).
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"record_step_sizes: expected a bplib.optim optimiser, got {type(optimizer).__name__}.")
+    steps: list[list[float]] = []
+    plain_step = optimizer.step
+
+    def step() -> None:
+        before = [p.data.copy() for p in optimizer.params]
+        plain_step()
+        steps.append([float(np.sqrt(np.mean((p.data - old) ** 2)))
+                      for p, old in zip(optimizer.params, before)])
+
+    optimizer.step = step
+    return steps
 
 
 # ------------------------------------------------------------ 2-D test surfaces

@@ -123,13 +123,50 @@ def test_paper_number_is_recorded():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    (dict(d=np.zeros(3)), "one target per row of x"),
+    (dict(y=np.zeros(3)), "one target per row of x"),
+    (dict(start=(np.zeros((1, 2, 6)),) * 4), "start's b1 must have shape"),
     (dict(seeds=[]), "seeds is empty"),
     (dict(max_sweeps=0), "max_sweeps must be a whole number >= 1"),
 ])
 def test_sweeps_to_solve_rejects_bad_arguments(symmetry, kwargs, message):
     x, y = symmetry
-    args = dict(x=x, d=y, seeds=[0], max_sweeps=5)
+    args = dict(x=x, y=y, seeds=[0], max_sweeps=5)
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         sweeps_to_solve(**args)
+
+
+def test_sweeps_to_solve_can_continue_from_given_weights(symmetry):
+    x, y = symmetry
+    from bplib.history import _initial_weights
+    drawn = _initial_weights([6, 2, 1], np.random.default_rng(3), 0.3)
+    start = tuple(w[None] for w in drawn)
+    fresh = sweeps_to_solve(x, y, seeds=[3], max_sweeps=200, tolerance=0.0)
+    again = sweeps_to_solve(x, y, seeds=[3], max_sweeps=200, tolerance=0.0, start=start)
+    np.testing.assert_array_equal(fresh.W1, again.W1)  # same start, same arithmetic
+    np.testing.assert_array_equal(start[0][0], drawn[0])  # the given arrays are not changed
+    solved = sweeps_to_solve(x, y, seeds=[1], max_sweeps=3000, tolerance=0.1)
+    done = (solved.W1, solved.b1, solved.W2, solved.b2)
+    assert sweeps_to_solve(x, y, seeds=[1], max_sweeps=10, tolerance=0.1, start=done).sweeps[0] == 0
+
+
+def test_sweep_result_rebuilds_the_network_of_a_run():
+    x, y = bp.data.xor()
+    run = sweeps_to_solve(x, y, seeds=[0, 1], max_sweeps=50, tolerance=0.0)
+    net = run.network(1)
+    np.testing.assert_array_equal(net[0].W.data, run.W1[1])
+    np.testing.assert_array_equal(net[2].b.data, run.b2[1])
+    out = net(x)[:, 0]
+    assert SumSquaredError()(out[:, None], y[:, None].astype(float)) == pytest.approx(run.final_error[1])
+    with pytest.raises(IndexError, match="there are 2 runs"):
+        run.network(2)
+
+
+def test_sweeps_to_solve_records_the_loss_of_every_sweep(symmetry):
+    x, y = symmetry
+    run = sweeps_to_solve(x, y, seeds=[0, 1], max_sweeps=40, tolerance=0.0, record=True)
+    assert run.losses.shape == (2, 41)
+    assert run.losses[0, 0] == pytest.approx(SumSquaredError()(network_1986(seed=0)(x),
+                                                                 y[:, None].astype(float)))
+    np.testing.assert_allclose(run.losses[:, -1], run.final_error)
+    assert sweeps_to_solve(x, y, seeds=[0], max_sweeps=5).losses is None

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bplib as bp
+import bplib.optim as bp_optim
 from bplib.optim import SGD, Adam, AdamW, RMSprop, clip_grad_norm_, clip_grad_value_
 
 # ----------------------------------------------------------------- hand-computed steps
@@ -361,3 +362,16 @@ def test_dampening_has_no_effect_without_momentum(seed, lr):
         opt_plain.step()
         opt_zero_mu.step()
     np.testing.assert_array_equal(plain.data, damped.data)
+
+
+def test_record_step_sizes_measures_each_parameter_s_root_mean_square_change():
+    a, b = bp.Parameter(np.zeros(4)), bp.Parameter(np.zeros(2))
+    optimizer = SGD([a, b], lr=0.5)
+    steps = bp_optim.record_step_sizes(optimizer)
+    a.grad[:] = [1.0, -1.0, 1.0, -1.0]
+    b.grad[:] = [2.0, 0.0]
+    optimizer.step()
+    assert steps == [[0.5, pytest.approx(np.sqrt(0.5))]]
+    assert a.data.tolist() == [-0.5, 0.5, -0.5, 0.5]
+    with pytest.raises(TypeError, match="optimiser"):
+        bp_optim.record_step_sizes(object())

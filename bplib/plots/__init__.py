@@ -10,7 +10,7 @@ from bplib.plots.gradcheck import step_sweep_figure
 from bplib.plots.gates import draw_gate
 from bplib.plots.style import COLORS, new_figure
 from bplib.plots.training import *  # noqa: F403
-from bplib.plots.optimizers import surface_paths
+from bplib.plots.optimizers import step_sizes, surface_paths
 from bplib.plots.rnn import *  # noqa: F403
 from bplib.plots.stability import cliff_figure, inactive_units_figure, saturation_profile
 from bplib.plots.memory import cache_memory_figure, checkpoint_tradeoff_figure

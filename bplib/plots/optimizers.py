@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from bplib.optim import SURFACES, Surface
 from bplib.plots.style import BLACK, COLORS, new_figure
 
-__all__ = ["surface_paths"]
+__all__ = ["surface_paths", "step_sizes"]
 
 
 def surface_paths(surface: Surface | str, paths: dict[str, np.ndarray], arrows: bool = True,
@@ -51,4 +51,29 @@ def surface_paths(surface: Surface | str, paths: dict[str, np.ndarray], arrows: 
     ax.set_title(title or f"Optimisers on the {surface.name}")
     if legend:
         ax.legend(fontsize=7, loc="lower right" if surface.minimum[1] > 0 else "upper right")
+    return fig
+
+
+def step_sizes(steps: dict[str, np.ndarray], lr: float | None = None, title: str = "Step sizes",
+               ax=None, xlabel: str = "step $t$") -> Figure:
+    """Per-parameter step size against step: ``steps`` maps a parameter name to (steps,) values.
+
+    A dashed line marks the learning rate ``lr`` (Adam's first step has exactly this length).
+    """
+    if not steps:
+        raise ValueError("step_sizes: steps is empty; pass {parameter name: (steps,) step sizes}.")
+    fig, ax = (ax.figure, ax) if ax is not None else new_figure(6, 4)
+    for i, (name, values) in enumerate(steps.items()):
+        values = np.asarray(values, dtype=float)
+        style = "-" if name.endswith("W") else "--"
+        ax.plot(np.arange(1, len(values) + 1), values, style, color=COLORS[(i // 2) % len(COLORS)],
+                lw=1.0, label=name)
+    if lr is not None:
+        ax.axhline(lr, color=BLACK, ls=":", lw=1.2, label=f"learning rate $\\eta$ = {lr:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("root-mean-square step $|\\Delta\\theta|$")
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
     return fig

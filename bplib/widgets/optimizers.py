@@ -21,7 +21,7 @@ def render_momentum(lr: float = 0.3, momentum: float = 0.0, nesterov: bool = Fal
     nesterov = bool(nesterov) and momentum > 0
     path = optimizer_path(QUADRATIC, lambda ps: SGD(ps, lr=lr, momentum=momentum,
                                                     nesterov=nesterov), steps=STEPS)
-    label = f"lr={lr:g}, momentum={momentum:g}" + (", Nesterov" if nesterov else "")
+    label = f"η = {lr:g}, μ = {momentum:g}" + (", Nesterov" if nesterov else "")
     fig, (left, right) = new_figure(9.5, 3.6, ncols=2, width_ratios=[1.5, 1], layout="fixed",
                                     margins={"left": 0.6}, wspace=0.25)
     surface_paths(QUADRATIC, {label: path}, ax=left, legend=True, arrows=False,
@@ -41,7 +41,7 @@ def momentum_explorer() -> Explorer:
     """Choices of learning rate, momentum and Nesterov."""
     return Explorer(
         render_momentum,
-        [Choice("lr", list(OPTIMIZER_LRS), value=0.3, label="learning rate"),
+        [Choice("lr", list(OPTIMIZER_LRS), value=0.3, label="learning rate η"),
          Choice("momentum", [0.0, 0.5, 0.9], value=0.0, label="momentum μ"),
          Choice("nesterov", [False, True], value=False, label="Nesterov",
                 labels=["classical", "Nesterov"])],

@@ -70,7 +70,7 @@ SYMMETRY_SWEEPS = 2000
 
 @lru_cache(maxsize=len(SYMMETRY_SEEDS))
 def symmetry_run(seed: int) -> History:
-    """The paper's 6-2-1 network trained for 2000 sweeps (ε = 0.1, α = 0.9), snapshots every 250."""
+    """The paper's 6-2-1 network trained for 2000 sweeps (η = 0.1, μ = 0.9), snapshots every 250."""
     x, y = symmetry_1986()
     model = network_1986(seed=seed)
     return fit(model, SumSquaredError(), SGD(model.parameters(), lr=0.1, momentum=0.9), x,
@@ -84,7 +84,7 @@ def render_symmetry(sweep: int = 0, seed: int = 1) -> Figure:
     x, y = symmetry_1986()
     error = SumSquaredError()(model(x), y[:, None].astype(float))
     return symmetry_weights(model[0].W.data, model[0].b.data, model[2].W.data, model[2].b.data,
-                            title=f"Start {seed}, after {sweep} sweeps (E = {error:.2f})")
+                            title=f"Start {seed}, after {sweep} sweeps (L = {error:.2f})")
 
 
 def symmetry_explorer() -> Explorer:
