@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bplib._validate import as_float_array, check_finite, check_positive_int, generator
+from bplib.layers.containers import Sequential
+from bplib.layers.linear import Linear
 from bplib.layers.losses import BCEWithLogitsLoss
 from bplib.layers.module import Module
 from bplib.optim import Optimizer, clip_grad_norm_
@@ -259,7 +261,7 @@ def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoc
         loss = float(loss_fn(pred, yb))      # 2. loss
         if not math.isfinite(loss):
             _diverged(f"the loss is {loss}", step, epoch, optimizer, model, saved_buffers, history)
-        model.backward(loss_fn.backward())   # 3. backward pass: fills every p.grad
+        _backward_from_loss(model, loss_fn.backward())  # 3. backward pass: fills every p.grad
         norms = {name: float(np.sqrt(np.sum(p.grad * p.grad))) for name, p in named}
         bad = [name for name, v in norms.items() if not math.isfinite(v)]
         if bad:
@@ -279,6 +281,15 @@ def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoc
     for name, value in norms.items():
         history.grad_norms[name].append(value)
     return loss
+
+
+def _backward_from_loss(model: Module, dout: np.ndarray) -> None:
+    """The training step's backward pass. Its input is the data, whose own gradient nobody reads:
+    containers and linear layers skip computing it (the parameters' gradients are the same)."""
+    if isinstance(model, (Sequential, Linear)):
+        model.backward(dout, input_grad=False)
+    else:
+        model.backward(dout)
 
 
 def _diverged(what, step, epoch, optimizer, model, saved_buffers, history):

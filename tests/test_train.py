@@ -207,3 +207,29 @@ def test_compute_gradients_returns_copies_without_updating():
                                  strict=True):
         np.testing.assert_array_equal(grads[name], p.grad)
         np.testing.assert_array_equal(q.data, old)
+
+
+def test_fit_skips_the_gradient_of_the_data_and_gets_the_same_parameter_gradients(monkeypatch):
+    x = np.random.default_rng(0).standard_normal((16, 3))
+    y = np.random.default_rng(1).standard_normal((16, 1))
+    calls = []
+    original = bp.Linear.backward
+
+    def spy(self, dout, input_grad=True):
+        calls.append(input_grad)
+        return original(self, dout, input_grad=input_grad)
+
+    results = {}
+    for skip in (False, True):
+        model = bp.MLP([3, 5, 1], seed=4)
+        if skip:
+            monkeypatch.setattr(bp.Linear, "backward", spy)
+            bp.fit(model, bp.MSELoss(), bp.optim.SGD(model.parameters(), lr=0.1), x, y, epochs=1,
+                   progress=False, shuffle=False)
+        else:
+            bp.train.compute_gradients(model, bp.MSELoss(), x, y)
+            bp.optim.SGD(model.parameters(), lr=0.1).step()
+        results[skip] = [p.data.copy() for p in model.parameters()]
+    assert calls == [True, False]  # the last layer passes dx back; the first, fed the data, does not
+    for a, b in zip(results[False], results[True]):
+        np.testing.assert_array_equal(a, b)
