@@ -51,6 +51,17 @@ def cliff_loss(rnn: RNN, task: CliffTask = CliffTask()) -> float:
     return 0.5 * float(error) ** 2
 
 
+def step_factors(w: float, b: float, task: CliffTask = CliffTask()) -> np.ndarray:
+    """The factors w tanh'(z_t) = w (1 - h_t^2) of the T steps, t = 1..T: shape (T,).
+
+    dh_T/dh_0 is their product, and dh_T/dh_t the product of those after step t.
+    """
+    rnn = one_unit_rnn(w, b)
+    x = np.zeros((1, check_positive_int(task.T, "T", "step_factors"), 1))
+    hs = rnn(x, np.full((1, 1), task.h0))[0, :, 0]
+    return w * (1.0 - hs ** 2)
+
+
 def loss_along_b(bs: np.ndarray, w: float = 1.5, task: CliffTask = CliffTask()
                  ) -> tuple[np.ndarray, np.ndarray]:
     """The loss and dL/db at each bias in ``bs`` (M,) for a fixed w: two arrays (M,)."""

@@ -12,7 +12,7 @@ from bplib.plots.style import COLORS, new_figure
 from bplib.plots.training import *  # noqa: F403
 from bplib.plots.optimizers import step_sizes, surface_paths
 from bplib.plots.rnn import *  # noqa: F403
-from bplib.plots.stability import cliff_figure, inactive_units_figure, saturation_profile
+from bplib.plots.stability import cliff_figure, inactive_units_figure, loss_along_b_figure, saturation_profile
 from bplib.plots.memory import cache_memory_figure, checkpoint_tradeoff_figure
 
 register_notebook_display()

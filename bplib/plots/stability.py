@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bplib.cliff import CliffRun
 from bplib.diagnostics import PassRecord, saturated_fraction
-from bplib.plots.style import COLORS, VERMILION, new_figure
+from bplib.plots.style import BLUE, COLORS, VERMILION, new_figure
 
 
 def _check_mapping(value, what: str, where: str) -> Mapping:
@@ -62,24 +63,77 @@ def inactive_units_figure(fractions: Mapping[str, np.ndarray],
     return fig
 
 
-def cliff_figure(ws: np.ndarray, bs: np.ndarray, surface: np.ndarray,
-                 runs: Mapping[str, CliffRun]) -> Figure:
-    """Left: L(w, b) as a log-coloured map with each run's path (start at the circle); right: the
-    loss of each run against the step. surface: (len(bs), len(ws)) from ``loss_surface``."""
-    runs = _check_mapping(runs, "CliffRun", "cliff_figure")
-    fig, (left, right) = new_figure(10.0, 4.2, ncols=2)
-    mesh = left.pcolormesh(ws, bs, surface, norm=LogNorm(vmin=max(surface.min(), 1e-4)),
-                           cmap="cividis", shading="auto")
-    fig.colorbar(mesh, ax=left, label="loss $L$")
+def _path_style(i: int) -> dict:
+    # Vermilion and white paths, each outlined in black, read on both ends of the colour map.
+    color = [VERMILION, "white"][i % 2]
+    return {"color": color, "lw": 1.6, "marker": ".", "ms": 4,
+            "path_effects": [patheffects.withStroke(linewidth=3.2, foreground="black")]}
+
+
+def _surface_panel(fig: Figure, ax, ws: np.ndarray, bs: np.ndarray, surface: np.ndarray,
+                   runs: Mapping[str, CliffRun], norm: LogNorm, title: str):
+    mesh = ax.pcolormesh(ws, bs, surface, norm=norm, cmap="cividis", shading="auto")
     for i, (label, run) in enumerate(runs.items()):
-        color = [VERMILION, "white"][i % 2]
-        left.plot(run.path[:, 0], run.path[:, 1], color=color, lw=1.5, marker=".", ms=3, label=label)
-        left.plot(*run.path[0], "o", color=color, ms=7, mfc="none")
-        right.semilogy(np.arange(1, len(run.loss) + 1), run.loss, color=COLORS[i % len(COLORS)], label=label)
-    left.set(xlim=(ws[0], ws[-1]), ylim=(bs[0], bs[-1]), xlabel="recurrent weight $w$", ylabel="bias $b$",
-             title="loss surface and the paths of gradient descent")
-    left.legend(fontsize=8, loc="lower left")
-    right.set(xlabel="step $t$", ylabel="loss $L$", title="loss during training")
+        style = _path_style(i)
+        ax.plot(run.path[:, 0], run.path[:, 1], label=label, **style)
+        ax.plot(*run.path[0], "o", color=style["color"], ms=8, mfc="none",
+                path_effects=style["path_effects"])
+        ax.plot(*run.path[-1], "s", color=style["color"], ms=6, path_effects=style["path_effects"])
+    ax.set(xlim=(ws[0], ws[-1]), ylim=(bs[0], bs[-1]), xlabel="recurrent weight $w$",
+           ylabel="bias $b$", title=title)
+    return mesh
+
+
+def cliff_figure(ws: np.ndarray, bs: np.ndarray, surface: np.ndarray,
+                 runs: Mapping[str, CliffRun],
+                 zoom: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                 loss_floor: float = 1e-10) -> Figure:
+    """Left: L(w, b) as a log-coloured map with each run's path (circle: start, square: end);
+    middle, if ``zoom = (ws, bs, surface)`` is given: the same on a finer grid around the start;
+    right: the loss of each run against the step, on a log scale from ``loss_floor`` up.
+    surface: (len(bs), len(ws)) from ``loss_surface``."""
+    runs = _check_mapping(runs, "CliffRun", "cliff_figure")
+    if zoom is not None and (not isinstance(zoom, tuple) or len(zoom) != 3):
+        raise TypeError("cliff_figure: zoom must be a tuple (ws, bs, surface) for the close-up, "
+                        f"got {type(zoom).__name__}.")
+    panels = 2 if zoom is None else 3
+    fig, axes = new_figure(5.0 * panels, 4.2, ncols=panels)
+    surfaces = [surface] + ([zoom[2]] if zoom is not None else [])
+    norm = LogNorm(vmin=max(min(s.min() for s in surfaces), 1e-4), vmax=max(s.max() for s in surfaces))
+    mesh = _surface_panel(fig, axes[0], ws, bs, surface, runs, norm, "loss surface and the paths")
+    axes[0].legend(fontsize=8, loc="upper right")
+    if zoom is not None:
+        _surface_panel(fig, axes[1], *zoom, runs, norm, "close-up of the start")
+    fig.colorbar(mesh, ax=list(axes[:panels - 1]), label="loss $L$", pad=0.02)
+    fig.get_layout_engine().set(wspace=0.06)
+    right = axes[-1]
+    for i, (label, run) in enumerate(runs.items()):
+        steps = np.arange(1, len(run.loss) + 1)
+        # a loss below the floor (or exactly 0) leaves the panel through its bottom edge
+        right.semilogy(steps, run.loss, color=[VERMILION, BLUE][i % 2], label=label)
+    right.set(ylim=(loss_floor, 10.0), xlabel="step $t$", ylabel="loss $L$",
+              title="loss during training")
     right.grid(True, alpha=0.3)
     right.legend(fontsize=8)
+    return fig
+
+
+def loss_along_b_figure(bs: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                        title: str = "The loss along the bias") -> Figure:
+    """Left: L against b; right: |dL/db| against b on a log scale.
+
+    bs: (M,); curves: {label: (losses (M,), slopes (M,))}, e.g. from ``loss_along_b``.
+    """
+    curves = _check_mapping(curves, "(losses, slopes)", "loss_along_b_figure")
+    fig, (left, right) = new_figure(9.0, 3.6, ncols=2)
+    for i, (label, (losses, slopes)) in enumerate(curves.items()):
+        color = COLORS[i % len(COLORS)]
+        left.plot(bs, losses, color=color, label=label)
+        right.semilogy(bs, np.abs(slopes), color=color, label=label)
+    left.set(xlabel="bias $b$", ylabel="loss $L$", title="loss")
+    right.set(xlabel="bias $b$", ylabel=r"$|\partial L/\partial b|$", title="size of the slope")
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+    left.legend(fontsize=8)
+    fig.suptitle(title)
     return fig
