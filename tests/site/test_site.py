@@ -44,7 +44,8 @@ def test_a_desktop_window_shows_one_search_field_in_the_sidebar(visit, page):
 @pytest.mark.parametrize("page", [p for p in PAGES if 'class="math' in (SITE / p).read_text()])
 def test_math_is_typeset_by_the_local_mathjax(visit, page):
     v = visit(page)
-    v.page.wait_for_selector("mjx-container", timeout=20_000)
+    # attached, not visible: a formula in a heading is repeated first in the print-only contents
+    v.page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
     assert v.page.locator("mjx-container").count() > 0
     assert not v.page.locator("text=\\frac").count(), "raw TeX left on the page"
 
