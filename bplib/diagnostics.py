@@ -152,10 +152,10 @@ class PassRecord:
 
     @property
     def layer_gains(self) -> np.ndarray:
-        """How much the backward pass multiplies the error signal per hidden block, first first.
+        """How much the backward pass multiplies the gradient ∂L/∂a per hidden block, first first.
 
         ``signal_norms[i] / signal_norms[i + 1]``: ``||dL/da||`` arriving at a block's input divided
-        by ``||dL/da||`` arriving at its output. Their product is the signal's first/last ratio.
+        by ``||dL/da||`` arriving at its output. Their product is the first/last ratio of those gradients.
         """
         return self.signal_norms[:-1] / self.signal_norms[1:]
 
