@@ -20,7 +20,7 @@ help:
 	@echo "make lab    JupyterLab on notebooks/ with live widgets"
 	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make student               release student notebooks into student/"
-	@echo "make grade SUBMISSIONS=dir grade submissions into grades/grades.csv"
+	@echo "make grade SUBMISSIONS=dir [JOBS=n] [RESUME=1]  grade submissions (sandboxed) into grades/grades.csv"
 	@echo "make book SOLUTIONS=hide   build the site without exercise solutions"
 	@echo "make bench                 speed against PyTorch and micrograd; rewrites book/performance.md"
 	@echo "make outputs [NB=file]     re-run chapters and store their outputs (after editing one)"
@@ -74,7 +74,7 @@ student: $(STAMP)
 # Autograde SUBMISSIONS/<student>/<notebook>.ipynb into grades/grades.csv (+ grades/feedback/).
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/submissions"; exit 1; }
-	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv
+	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv $(if $(JOBS),--jobs $(JOBS)) $(if $(RESUME),--resume)
 
 # After editing a chapter: re-run it and store its outputs, which make test then compares with.
 # A chapter whose cells fail is left untouched. NB=notebooks/04_computing_gradients.ipynb for one.

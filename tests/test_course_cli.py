@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from test_course_release import synthetic_chapter
+from test_grade_attacks import needs_bwrap
 
 from bplib.course.__main__ import main
 from bplib.course.release import release_notebook, repo_notebooks_dir
@@ -73,6 +74,7 @@ def test_check_passes_the_instructor_version_with_exit_status_0(course, capsys):
 
 @pytest.mark.slow
 def test_grade_writes_the_csv_and_prints_the_summary(course, capsys):
+    needs_bwrap()
     (course / "subs" / "ann").mkdir(parents=True)
     nbformat.write(synthetic_chapter(), str(course / "subs" / "ann" / "99_synthetic.ipynb"))
     out_csv = course / "grades" / "grades.csv"
@@ -83,6 +85,29 @@ def test_grade_writes_the_csv_and_prints_the_summary(course, capsys):
     assert [r["points"] for r in rows] == ["2", "3", "1"]
     assert "ann" in capsys.readouterr().out
     assert (course / "grades" / "feedback" / "ann.md").is_file()
+
+
+@pytest.mark.slow
+def test_without_bubblewrap_grade_needs_no_sandbox_and_then_judges_the_same_way(course, capsys,
+                                                                                monkeypatch):
+    from bplib.course import sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    student = release_notebook(synthetic_chapter())
+    next(c for c in student.cells if "def double" in c.source).source = \
+        "def double(x):\n    return x + x"
+    (course / "subs" / "ann").mkdir(parents=True)
+    nbformat.write(student, str(course / "subs" / "ann" / "99_synthetic.ipynb"))
+    out_csv = course / "grades" / "grades.csv"
+    args = ["grade", str(course / "subs"), "--out", str(out_csv), "--source",
+            str(course / "source"), "--timeout", "60", "--cell-timeout", "10"]
+    assert main(args) == 2
+    assert "bubblewrap" in capsys.readouterr().err and not out_csv.exists()
+    assert main([*args, "--no-sandbox"]) == 0
+    with out_csv.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["points"], r["status"]) for r in rows] == \
+        [("2", "passed"), ("0", "unanswered"), ("0", "unanswered")]
 
 
 def test_table_lists_every_exercise_with_its_points(course, capsys):

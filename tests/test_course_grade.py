@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from test_course_release import synthetic_chapter
+from test_grade_attacks import needs_bwrap
 
 from bplib.course.exercises import grade_id, is_grade, read_notebook
 from bplib.course.grade import CSV_FIELDS, grade, restore_instructor_cells
@@ -78,6 +79,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    needs_bwrap()
     root = tmp_path_factory.mktemp("course")
     source = root / "source"
     source.mkdir()
@@ -230,6 +232,7 @@ NOTEBOOKS = sorted(repo_notebooks_dir().glob("*.ipynb"))
 
 @pytest.mark.skipif(not NOTEBOOKS, reason="no chapter notebooks yet")
 def test_a_real_chapter_grades_full_for_the_instructor_and_zero_for_the_release(tmp_path):
+    needs_bwrap()
     source = NOTEBOOKS[0]
     for student, nb in (("teacher", read_notebook(source)),
                         ("fresh", release_notebook(read_notebook(source)))):
@@ -240,3 +243,31 @@ def test_a_real_chapter_grades_full_for_the_instructor_and_zero_for_the_release(
     fresh = [r for r in rows if r.student == "fresh"]
     assert teacher and all(r.status == "passed" and r.points == r.max_points for r in teacher)
     assert fresh and all(r.status == "unanswered" and r.points == 0 for r in fresh)
+
+
+def test_resume_keeps_finished_submissions_and_grades_only_the_rest(tmp_path, monkeypatch):
+    needs_bwrap()
+    from bplib.course import runner
+
+    (tmp_path / "source").mkdir()
+    nbformat.write(synthetic_chapter(), str(tmp_path / "source" / "99_synthetic.ipynb"))
+    for student, nb in (("ann", synthetic_chapter()), ("bob", _student_version())):
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        nbformat.write(nb, str(tmp_path / "subs" / student / "99_synthetic.ipynb"))
+    book = tmp_path / "grades" / "grades.csv"
+    first = grade(tmp_path / "subs", book, source_dir=tmp_path / "source", timeout=60,
+                  cell_timeout=10, log=io.StringIO(), jobs=1)
+    # a run stopped while writing bob's rows: ann's three rows and half a line of bob's
+    lines = book.read_text().splitlines()
+    book.write_text("\n".join([lines[0], *[x for x in lines if x.startswith("ann,")],
+                               "bob,99_synthetic,ch99-ex1-ch"]) + "\n")
+    graded = []
+    real = runner.grade_one
+    monkeypatch.setattr(runner, "grade_one", lambda sub, *a: graded.append(sub.student)
+                        or real(sub, *a))
+    again = grade(tmp_path / "subs", book, source_dir=tmp_path / "source", timeout=60,
+                  cell_timeout=10, log=io.StringIO(), resume=True)
+    assert graded == ["bob"]
+    assert [(r.student, r.exercise, r.points, r.status) for r in again] == \
+        [(r.student, r.exercise, r.points, r.status) for r in first]
+    assert len(book.read_text().splitlines()) == 1 + 6

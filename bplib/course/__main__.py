@@ -31,7 +31,8 @@ def _grade(args: argparse.Namespace) -> int:
     from bplib.course.grade import grade
 
     grade(args.submissions, args.out, source_dir=args.source, timeout=args.timeout,
-          cell_timeout=args.cell_timeout)
+          cell_timeout=args.cell_timeout, jobs=args.jobs, sandboxed=not args.no_sandbox,
+          resume=args.resume)
     return 0
 
 
@@ -101,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=str(repo_notebooks_dir()), metavar="DIR",
                    help="instructor notebooks with solutions and hidden tests (default notebooks/)")
     _add_timeouts(p)
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="notebooks graded at the same time (default: the number of cores)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the rows of submissions an earlier, stopped run already graded")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run the students' code without bubblewrap (only for work you trust)")
     p.set_defaults(run=_grade)
 
     p = sub.add_parser("table", help="markdown table of every exercise by chapter")

@@ -12,6 +12,7 @@ from pathlib import Path
 from time import monotonic
 
 import nbformat
+from jupyter_client import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
@@ -83,12 +84,16 @@ def run_notebook(
     cell_timeout: float = 120,
     max_output_chars: int = MAX_OUTPUT_CHARS,
     kernel_name: str = "python3",
+    setup: str = "",
+    setup_timeout: float = 120,
 ) -> RunResult:
     """Execute a copy of ``nb`` in a new temporary folder (the kernel's cwd); report each code cell.
 
     Errors never stop the run: each cell runs, and one that exceeds ``cell_timeout`` seconds
     (or the notebook's remaining ``timeout``) is interrupted and marked 'timeout'. Cells left
     when the notebook's time is used up, or after the kernel dies, are marked 'not run'.
+    ``setup`` is code run first, within ``setup_timeout`` seconds and outside the notebook's
+    own time (grading uses it to import the harvest before any of the notebook's cells).
     """
     work = copy.deepcopy(nb)
     for cell in work.cells:
@@ -110,11 +115,18 @@ def run_notebook(
             error_on_timeout={"ename": TIMEOUT_ENAME,
                               "evalue": "the cell did not finish within the time limit"},
             resources={"metadata": {"path": tmp}}, record_timing=False, iopub_timeout=4,
+            # the async manager notices a kernel that died; the sync one can block in get_msg
+            kernel_manager_class=AsyncKernelManager,
             on_cell_executed=record,
         )
         code = [i for i, c in enumerate(work.cells) if c.cell_type == "code" and c.source.strip()]
         try:
             with client.setup_kernel(stderr=subprocess.DEVNULL):
+                if setup:
+                    work.cells.append(nbformat.v4.new_code_cell(setup))
+                    client.timeout = max(1, math.ceil(setup_timeout))
+                    client.execute_cell(work.cells[-1], len(work.cells) - 1, execution_count=0)
+                    work.cells.pop()
                 start = monotonic()
                 for position, index in enumerate(code):
                     remaining = timeout - (monotonic() - start)

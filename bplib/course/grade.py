@@ -1,23 +1,25 @@
-"""Autograde a folder of submissions against the instructor notebooks into a CSV gradebook."""
+"""Autograde a folder of submissions against the instructor notebooks into a CSV gradebook.
+
+Student code runs only in a sandbox (``bplib.course.sandbox``) and only produces answers; the
+verdicts are made here by replaying those answers through the instructor's check cells
+(``bplib.course.judge``). This module is the driver: it finds the work, runs it in parallel
+(``bplib.course.runner``) and writes the gradebook and feedback as each submission finishes.
+"""
 
 from __future__ import annotations
 
 import copy
 import csv
+import html
+import os
 import sys
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from time import monotonic
 from typing import TextIO
 
-import nbformat
 from nbformat import NotebookNode
 
-from bplib.course.execute import CellResult, run_notebook
 from bplib.course.exercises import (
-    Exercise,
-    exercises,
     format_points,
     grade_id,
     is_instructor_owned,
@@ -25,10 +27,13 @@ from bplib.course.exercises import (
     read_notebook,
 )
 from bplib.course.release import repo_notebooks_dir
+from bplib.course.submissions import Submission, find_submissions
 
 CSV_FIELDS = ("student", "notebook", "exercise", "points", "max_points", "status", "message")
-_MESSAGE_CHARS = 500
-_RESTORED = "its check cell was missing from the submission and was put back"
+NO_SANDBOX = ("grade: bubblewrap (bwrap) is not installed, so the students' code would run with "
+              "your permissions and could read the solutions, change other submissions or the "
+              "gradebook. Install it (Debian/Ubuntu: apt install bubblewrap) or, for submissions "
+              "you trust, pass --no-sandbox.")
 
 
 @dataclass
@@ -42,21 +47,6 @@ class GradeRow:
     max_points: float
     status: str
     message: str
-
-
-def find_submissions(root: Path) -> dict[str, dict[str, Path]]:
-    """Map student -> notebook name -> file for ``root/<student>/**/<notebook>.ipynb``."""
-    found: dict[str, dict[str, Path]] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        if folder.name.startswith((".", "_")):
-            continue
-        notebooks: dict[str, Path] = {}
-        for path in sorted(folder.rglob("*.ipynb")):
-            hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-            if not hidden and path.is_file():
-                notebooks.setdefault(path.stem, path)
-        found[folder.name] = notebooks
-    return found
 
 
 def restore_instructor_cells(submission: NotebookNode, source: NotebookNode
@@ -100,65 +90,6 @@ def restore_instructor_cells(submission: NotebookNode, source: NotebookNode
     return graded, restored
 
 
-def _one_line(text: str, limit: int = _MESSAGE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _score(exercise: Exercise, result: CellResult | None, solution: CellResult | None
-           ) -> tuple[float, str, str]:
-    if result is None:
-        return 0.0, "missing", "the check cell is not in the notebook"
-    if result.status == "ok":
-        return exercise.points, "passed", _one_line(result.stdout)
-    if result.status in ("timeout", "not run"):
-        return 0.0, result.status, _one_line(result.evalue)
-    message = f"{result.ename}: {result.evalue}"
-    if result.ename == "NotImplementedError":
-        return 0.0, "unanswered", "the exercise still raises NotImplementedError"
-    if solution is not None and solution.status != "ok":
-        message += f" (the solution cell above ended with {solution.ename}: {solution.evalue})"
-    status = "failed" if result.ename == "AssertionError" else "error"
-    return 0.0, status, _one_line(message)
-
-
-def grade_notebook(path: Path, source: NotebookNode, *, student: str, timeout: float,
-                   cell_timeout: float) -> list[GradeRow]:
-    """Grade one submission against its instructor version; a bad submission never raises."""
-    expected = exercises(source)
-
-    def rows_all(status: str, message: str) -> list[GradeRow]:
-        return [GradeRow(student, path.stem, e.grade_id, 0.0, e.points, status, message)
-                for e in expected]
-
-    try:
-        with warnings.catch_warnings():
-            # old or hand-edited files warn about missing cell ids; grading does not need them
-            warnings.simplefilter("ignore")
-            submission = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-    except Exception as err:  # any broken file scores zero, whatever the parser says
-        return rows_all("unreadable", _one_line(f"the notebook could not be read: {err}"))
-    try:
-        graded, restored = restore_instructor_cells(submission, source)
-        run = run_notebook(graded, timeout=timeout, cell_timeout=cell_timeout)
-    except Exception as err:  # malformed cells (a number as source, say) fail here
-        return rows_all("unreadable", _one_line(f"the notebook's cells could not be run: {err}"))
-    by_id = {grade_id(c): i for i, c in reversed(list(enumerate(run.nb.cells))) if grade_id(c)}
-    rows = []
-    for exercise in expected:
-        index = by_id.get(exercise.grade_id)
-        result = run.cells.get(index) if index is not None else None
-        solution_index = next((i for i in range(index - 1, -1, -1)
-                               if is_solution(run.nb.cells[i])), None) if index else None
-        solution = run.cells.get(solution_index) if solution_index is not None else None
-        points, status, message = _score(exercise, result, solution)
-        if exercise.grade_id in restored:
-            message = _one_line(f"{message} ({_RESTORED})")
-        rows.append(GradeRow(student, path.stem, exercise.grade_id, points, exercise.points,
-                             status, message))
-    return rows
-
-
 def check_out_path(out_csv: Path, submissions: Path, source_dir: Path) -> None:
     """Refuse a gradebook path inside the submissions or the instructor notebooks."""
     target = out_csv.resolve().parent
@@ -168,10 +99,53 @@ def check_out_path(out_csv: Path, submissions: Path, source_dir: Path) -> None:
                              "grading must never change. Choose e.g. grades/grades.csv.")
 
 
+def _load_sources(names: set[str], source_dir: Path, log: TextIO) -> dict:
+    from bplib.course.runner import Chapter
+
+    chapters = {}
+    for name in sorted(names):
+        path = source_dir / f"{name}.ipynb"
+        if path.is_file():
+            chapters[name] = Chapter.prepare(name, read_notebook(path))
+        else:
+            print(f"skipping {name}.ipynb: no instructor version in {source_dir}", file=log)
+    return chapters
+
+
+def _resume_rows(out_csv: Path, expected: dict[tuple[str, str], int]) -> list[GradeRow]:
+    """Rows of submissions the earlier run finished (all of their exercises present)."""
+    if not out_csv.is_file():
+        return []
+    rows: list[GradeRow] = []
+    with out_csv.open(newline="", encoding="utf-8") as f:
+        for line in csv.reader(f):
+            if len(line) != len(CSV_FIELDS) or tuple(line) == CSV_FIELDS:
+                continue
+            try:
+                rows.append(GradeRow(line[0], line[1], line[2], float(line[3]), float(line[4]),
+                                     line[5], line[6]))
+            except ValueError:
+                continue
+    count: dict[tuple[str, str], int] = {}
+    for r in rows:
+        count[r.student, r.notebook] = count.get((r.student, r.notebook), 0) + 1
+    return [r for r in rows if count[r.student, r.notebook] == expected.get((r.student, r.notebook))]
+
+
 def grade(submissions: str | Path, out_csv: str | Path, *, source_dir: str | Path | None = None,
-          timeout: float = 600, cell_timeout: float = 120, log: TextIO | None = None
-          ) -> list[GradeRow]:
-    """Grade ``submissions/<student>/<notebook>.ipynb``; write the CSV, feedback and a summary."""
+          timeout: float = 600, cell_timeout: float = 120, log: TextIO | None = None,
+          jobs: int | None = None, sandboxed: bool = True, resume: bool = False,
+          progress: bool | None = None) -> list[GradeRow]:
+    """Grade ``submissions/<student>/<notebook>.ipynb``; write the CSV, feedback and a summary.
+
+    Each submission runs in its own sandbox (``jobs`` at a time, default: one per core); its
+    rows are appended to ``out_csv`` and its student's feedback rewritten as soon as it is
+    judged. ``resume`` keeps the rows of submissions an earlier, stopped run finished.
+    Without bubblewrap, grading refuses to start unless ``sandboxed=False``.
+    """
+    from bplib.course import sandbox
+    from bplib.course.runner import Settings, run_all
+
     log = log or sys.stdout
     submissions, out_csv = Path(submissions), Path(out_csv)
     source_dir = Path(source_dir) if source_dir is not None else repo_notebooks_dir()
@@ -181,48 +155,94 @@ def grade(submissions: str | Path, out_csv: str | Path, *, source_dir: str | Pat
         raise FileNotFoundError(f"grade: the instructor notebooks folder {source_dir} does not "
                                 "exist; pass --source DIR.")
     check_out_path(out_csv, submissions, source_dir)
+    if sandboxed and sandbox.bwrap_path() is None:
+        raise ValueError(NO_SANDBOX)
     by_student = find_submissions(submissions)
     if not by_student:
         raise ValueError(f"grade: {submissions} has no <student>/ folders with notebooks.")
-    names = sorted({name for notebooks in by_student.values() for name in notebooks})
-    sources = {}
-    for name in names:
-        if (source_dir / f"{name}.ipynb").is_file():
-            sources[name] = read_notebook(source_dir / f"{name}.ipynb")
-        else:
-            print(f"skipping {name}.ipynb: no instructor version in {source_dir}", file=log)
+    names = {n for found in by_student.values() if isinstance(found, dict) for n in found}
+    chapters = _load_sources(names or {p.stem for p in source_dir.glob("*.ipynb")}, source_dir,
+                             log)
 
     rows: list[GradeRow] = []
-    for student, notebooks in by_student.items():
-        for name, source in sources.items():
-            if name not in notebooks:
+    tasks = []
+    for student, found in by_student.items():
+        for name, chapter in chapters.items():
+            if isinstance(found, str):
+                tasks.append((Submission(student, name, None, found), chapter))
+            elif name in found:
+                tasks.append((found[name], chapter))
+            else:
                 rows += [GradeRow(student, name, e.grade_id, 0.0, e.points, "missing",
-                                  "no submission for this notebook") for e in exercises(source)]
-                continue
-            start = monotonic()
-            got = grade_notebook(notebooks[name], source, student=student, timeout=timeout,
-                                 cell_timeout=cell_timeout)
-            rows += got
-            print(f"graded {student}/{name}: {format_points(sum(r.points for r in got))}/"
-                  f"{format_points(sum(r.max_points for r in got))} points "
-                  f"({monotonic() - start:.1f} s)", file=log)
-
+                                  "no submission for this notebook") for e in chapter.exercises]
+    expected = {(s.student, c.name): len(c.exercises) for s, c in tasks}
+    kept = _resume_rows(out_csv, expected) if resume else []
+    done = {(r.student, r.notebook) for r in kept}
+    tasks = [(s, c) for s, c in tasks if (s.student, c.name) not in done]
+    rows = kept + rows
     write_csv(rows, out_csv)
-    write_feedback(rows, out_csv.parent / "feedback")
+    feedback = out_csv.parent / "feedback"
+    write_feedback(rows, feedback)
+
+    def finished(sub: Submission, chapter, got: list[dict]) -> None:
+        new = [GradeRow(sub.student, chapter.name, r["exercise"].grade_id, r["points"],
+                        r["exercise"].points, r["status"], r["message"]) for r in got]
+        rows.extend(new)
+        append_csv(new, out_csv)
+        write_feedback([r for r in rows if r.student == sub.student], feedback)
+
+    settings = Settings(timeout=timeout, cell_timeout=cell_timeout, sandboxed=sandboxed,
+                        limits=sandbox.Limits(cpu_seconds=int(timeout) + 120,
+                                              wall_seconds=timeout + 180))
+    jobs = jobs or os.cpu_count() or 1
+    show = progress if progress is not None else log is sys.stdout and sys.stderr.isatty()
+    from tqdm import tqdm
+    students = {s.student for s, _ in tasks}
+    left = {st: sum(1 for s, _ in tasks if s.student == st) for st in students}
+    with tqdm(total=len(tasks), unit="notebook", desc="grading", disable=not show,
+              dynamic_ncols=True) as bar:
+        def step(sub: Submission) -> None:
+            left[sub.student] -= 1
+            bar.set_postfix_str(f"{sum(v == 0 for v in left.values())}/{len(left)} students done")
+            bar.update(1)
+            if not show:
+                print(f"graded {sub.student}/{sub.name}", file=log)
+        run_all(tasks, settings, jobs, finished, step)
+
+    rows.sort(key=lambda r: (r.student, r.notebook))
+    write_csv(rows, out_csv)
     print(summary_table(rows), file=log)
-    print(f"wrote {out_csv} and feedback in {out_csv.parent / 'feedback'}", file=log)
+    print(f"wrote {out_csv} and feedback in {feedback}", file=log)
     return rows
 
 
+def _csv_line(r: GradeRow) -> list[str]:
+    return [r.student, r.notebook, r.exercise, format_points(r.points),
+            format_points(r.max_points), r.status, r.message]
+
+
 def write_csv(rows: list[GradeRow], out_csv: Path) -> None:
-    """One CSV line per student x exercise, columns ``CSV_FIELDS``."""
+    """One CSV line per student x exercise, columns ``CSV_FIELDS`` (replaced atomically)."""
     out_csv.parent.mkdir(parents=True, exist_ok=True)
-    with out_csv.open("w", newline="", encoding="utf-8") as f:
+    tmp = out_csv.with_name(f".{out_csv.name}.part")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_FIELDS)
-        for r in rows:
-            writer.writerow([r.student, r.notebook, r.exercise, format_points(r.points),
-                             format_points(r.max_points), r.status, r.message])
+        writer.writerows(_csv_line(r) for r in rows)
+    os.replace(tmp, out_csv)
+
+
+def append_csv(rows: list[GradeRow], out_csv: Path) -> None:
+    """Add one submission's rows to the gradebook and push them to disk."""
+    with out_csv.open("a", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(_csv_line(r) for r in rows)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def escape_message(text: str) -> str:
+    """A gradebook message made safe for a markdown table (no HTML, no table breaks)."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("`", "\\`")
 
 
 def write_feedback(rows: list[GradeRow], folder: Path) -> None:
@@ -236,10 +256,13 @@ def write_feedback(rows: list[GradeRow], folder: Path) -> None:
             lines += [f"## {notebook} ({_points(part)} points)", "",
                       "| exercise | points | status | message |", "| --- | ---: | --- | --- |"]
             lines += [f"| {r.exercise} | {format_points(r.points)}/{format_points(r.max_points)} "
-                      f"| {r.status} | {r.message.replace('|', '/')} |" for r in part]
+                      f"| {r.status} | {escape_message(r.message)} |" for r in part]
             lines.append("")
         lines.append(f"Total: {_points(mine)} points")
-        (folder / f"{student}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        target = folder / f"{student}.md"
+        tmp = folder / f".{student}.md.part"
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
 
 
 def _points(rows: list[GradeRow]) -> str:

@@ -6,10 +6,21 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bplib.course.delegation import delegated, delegation_message, solution_functions
 from bplib.course.execute import CellResult, run_notebook
-from bplib.course.exercises import exercises, format_points, read_notebook
+from bplib.course.exercises import Exercise, exercises, format_points, is_solution, read_notebook
 
 _STATUS_WORDS = {"ok": "PASS", "error": "FAIL", "timeout": "TIMEOUT", "not run": "NOT RUN"}
+
+
+def _delegation(nb, exercise: Exercise) -> str | None:
+    """The library call the exercise's solution only hands over to (as ``grade`` judges it)."""
+    cells = nb.cells[:exercise.cell_index]
+    solution = next((c for c in reversed(cells) if is_solution(c)), None)
+    if solution is None or not exercise.check:
+        return None
+    own = solution_functions([c.source for c in nb.cells if is_solution(c)])
+    return delegated(exercise.check, solution.source, own)
 
 
 def check_notebook(path: str | Path, *, timeout: float = 600, cell_timeout: float = 120,
@@ -35,6 +46,11 @@ def check_notebook(path: str | Path, *, timeout: float = 600, cell_timeout: floa
         result = run.cells.get(exercise.cell_index) or CellResult(
             exercise.cell_index, "error", "EmptyCell", "the check cell is empty")
         word = _STATUS_WORDS[result.status]
+        used = _delegation(nb, exercise) if result.status == "ok" else None
+        if used:
+            result = CellResult(result.index, "error", "AssertionError",
+                                delegation_message(used).removeprefix("AssertionError: "))
+            word = "FAIL"
         if result.status == "ok":
             earned += exercise.points
             detail = result.stdout.strip()

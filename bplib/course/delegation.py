@@ -1,0 +1,141 @@
+"""Exercises whose answer bplib already hands over: refuse a solution that only delegates.
+
+Many exercises ask for something the chapter's library also provides (``bp.neuron.
+neuron_gradients``, ``bp.functional.sigmoid_backward``, ...). For those the grader inspects the
+submitted solution cell's syntax tree (on the host; the code is never run for this) for the
+names listed here, next to the check that grades the exercise: an attribute, an imported or
+unbound name, or ``getattr(module, "name")``. An exercise not listed, or
+listed with no names, asks for something the library does not hand over as one call.
+"""
+
+from __future__ import annotations
+
+import ast
+
+# check function -> library names that would answer the exercise in one call
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    # chapter 1
+    "check_central_difference": ("central_difference", "numerical_gradient",
+                                 "numerical_gradient_array"),
+    "check_sgd_step": ("SGD",),
+    "check_loss_change_prediction": (),          # one sum of products: nothing to call
+    # chapter 2
+    "check_train_step": ("fit", "_step"),        # calling the pieces in order is the exercise
+    "check_gd_on_quadratic": ("optimizer_path",),
+    "check_minibatch_indices": (),               # the library has no index partitioner
+    # chapter 3
+    "check_log1p_square_derivative": ("compose", "derivative", "reverse_derivative"),
+    "check_reverse_products": ("compose", "table", "reverse_derivative"),
+    "check_tanh_neuron_partials": ("neuron_partials",),
+    # chapter 4
+    "check_sigmoid_prime": ("sigmoid_backward", "sigmoid_prime", "_sigmoid_prime"),
+    "check_neuron_gradients": ("neuron_gradients",),
+    "check_neuron_gradients_batch": ("neuron_gradients",),
+    # chapter 5 and 5b
+    "check_output_delta": ("output_delta", "backprop", "backward_pass"),
+    "check_hidden_delta": ("backprop", "backward_pass"),
+    "check_layer_gradients": ("weight_gradients", "backprop", "backward_pass"),
+    "check_linear_backward": ("linear_backward", "Linear"),
+    "check_rel_error": ("rel_error",),
+    "check_central_gradient_at": ("numerical_gradient", "numerical_gradient_array",
+                                  "central_difference"),
+    "check_tanh_layer_backward": ("tanh_backward",),
+    # chapter 6 and 7
+    "check_he_init": ("he_normal", "he_uniform", "get_scheme"),
+    "check_batchnorm_backward": ("batchnorm_backward", "BatchNorm1d"),
+    "check_layer_gradient_norms": ("gradient_norms", "record_pass", "gradient_profile"),
+    "check_clip_by_global_norm": ("clip_grad_norm_",),
+    "check_clip_by_value": ("clip_grad_value_",),
+    "check_l2_penalty": ("l2_penalty", "add_l2_gradient_"),
+    # chapter 8
+    "check_tanh_op": ("tanh",),                  # x.tanh(); math.tanh / np.tanh stay allowed
+    "check_topological_sort": ("topological_order",),
+    "check_value_sgd_step": ("SGD",),
+    # chapter 9
+    "check_momentum_delta": ("SGD",),
+    "check_sum_squared_error": ("SumSquaredError", "_half_sum_squared_error"),
+    "check_is_symmetric": ("is_mirror_symmetric", "symmetry_1986"),
+    "check_backprop_deltas": ("backprop", "backward_pass", "network_1986"),
+    # chapter 10
+    "check_momentum_step": ("SGD",),
+    "check_adam_bias_correction": ("Adam", "AdamW"),
+    "check_rmsprop_step": ("RMSprop",),
+    # chapter 11
+    "check_rnn_step_backward": ("rnn_step_backward", "RNN"),
+    "check_hidden_gradients": ("RNN", "rnn_step_backward", "chunked_bptt"),
+    "check_sum_weight_gradients": ("RNN", "rnn_step_backward", "chunked_bptt"),
+    # chapter 12: assembling the network from bplib.functional's pieces is the exercise
+    "check_digits_forward": ("MLP", "Sequential"),
+    "check_digits_backward": ("MLP", "Sequential"),
+    "check_digits_grad_errors": (),             # calling bp.gradcheck is the exercise
+    "check_digits_train_epoch": ("fit", "SGD"),
+    "check_digits_accuracy": ("fit",),
+}
+# names whose attributes are plain maths, not the library's answer (math.tanh, np.tanh)
+_MATH_MODULES = {"math", "np", "numpy", "cmath"}
+
+
+def _own_names(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+def delegated(check: str, solution_source: str, own: set[str] | None = None) -> str | None:
+    """The forbidden library name the solution uses for ``check``'s exercise, or None.
+
+    ``own`` are names the student's notebook defines itself (its solution functions): calling
+    one's own ``neuron_gradients`` from the batch exercise is fine, ``bp.neuron.`` one is not.
+    """
+    forbidden = set(FORBIDDEN.get(check, ()))
+    if not forbidden:
+        return None
+    try:
+        tree = ast.parse(solution_source)
+    except SyntaxError:
+        return None
+    defined = _own_names(tree) | (own or set())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in forbidden:
+            if not (isinstance(node.value, ast.Name) and node.value.id in _MATH_MODULES):
+                return node.attr
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
+                and node.id in forbidden and node.id not in defined:
+            return node.id
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in \
+                    _MATH_MODULES:
+                continue
+            for alias in node.names:
+                if alias.name == "*" or alias.name.split(".")[-1] in forbidden:
+                    return alias.name
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("getattr", "__import__") and len(node.args) > 1 \
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value in forbidden:
+            return str(node.args[1].value)
+    return None
+
+
+def solution_functions(sources: list[str]) -> set[str]:
+    """Names of the functions and classes the student's solution cells define."""
+    names: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        names |= {n.name for n in tree.body
+                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return names
+
+
+def delegation_message(name: str) -> str:
+    """The gradebook message for a solution that hands the exercise to the library."""
+    return (f"AssertionError: your solution uses bplib's own {name}, which already computes this "
+            "answer; the exercise asks you to write the computation yourself.")
