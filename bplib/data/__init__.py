@@ -2,3 +2,4 @@
 
 from bplib.data.classification import *  # noqa: F403
 from bplib.data.sequences import *  # noqa: F403
+from bplib.data.digits import *  # noqa: F403  (needs scikit-learn only when called)

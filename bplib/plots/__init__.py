@@ -14,5 +14,6 @@ from bplib.plots.optimizers import step_sizes, surface_paths
 from bplib.plots.rnn import *  # noqa: F403
 from bplib.plots.stability import cliff_figure, inactive_units_figure, loss_along_b_figure, saturation_profile
 from bplib.plots.memory import cache_memory_figure, checkpoint_tradeoff_figure
+from bplib.plots.digits import *  # noqa: F403
 
 register_notebook_display()

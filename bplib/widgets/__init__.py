@@ -14,3 +14,4 @@ from bplib.widgets.exploding import clipping_explorer, render_clipping
 from bplib.widgets.training import render_training, symmetry_explorer, training_explorer
 from bplib.widgets.optimizers import momentum_explorer, render_momentum
 from bplib.widgets.rnn import bptt_explorer, render_gradient_in_time
+from bplib.widgets.digits import digits_explorer, render_digits_training

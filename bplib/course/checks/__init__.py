@@ -7,3 +7,4 @@ from bplib.course.checks.vanishing import *  # noqa: F403
 from bplib.course.checks.optim import *  # noqa: F403
 from bplib.course.checks.rnn import *  # noqa: F403
 from bplib.course.checks.gradcheck import *  # noqa: F403
+from bplib.course.checks.capstone import *  # noqa: F403
