@@ -393,7 +393,7 @@ def check_digits_train_epoch(train_epoch) -> None:
         "params moved uphill: each update must subtract lr times the gradient, params[name] -= "
         "lr * grads[name].": _epoch_variant(params, x, y, lr, batch_size, seed, sign=1.0),
         "the batches come in the original order of the data: shuffle first, order = "
-        "rng.permutation(N), once per epoch, with the rng you were given.":
+        "rng.permutation(len(x)), once per epoch, with the rng you were given.":
             _epoch_variant(params, x, y, lr, batch_size, seed, shuffle=False),
         "the labels do not belong to the images: x was shuffled but y was not. Index both with the "
         "same idx, x[idx] and y[idx].": _epoch_variant(params, x, y, lr, batch_size, seed, shuffle_y=False),
@@ -403,7 +403,7 @@ def check_digits_train_epoch(train_epoch) -> None:
             raise AssertionError(message)
     if rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state:
         raise AssertionError("the rng you were given was not used: draw the order from it, "
-                             "order = rng.permutation(N), so that the same seed gives the same "
+                             "order = rng.permutation(len(x)), so that the same seed gives the same "
                              "batches (and the same batches as bp.fit).")
     expect_close("losses", losses, ref_losses, atol=1e-10, rtol=1e-10)
     for k in NAMES:
