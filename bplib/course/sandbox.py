@@ -118,7 +118,7 @@ def _parents(paths: list[Path]) -> list[str]:
     for path in paths:
         for parent in reversed(path.parents):
             text = str(parent)
-            if text not in ("/", "/usr") and not text.startswith("/usr/") and text not in made:
+            if text not in ("/", "/usr", "/tmp") and not text.startswith("/usr/") and text not in made:
                 made.append(text)
     return [arg for text in made for arg in ("--perms", "0755", "--dir", text)]
 
@@ -132,10 +132,13 @@ def bwrap_command(job: Path, user: tuple[int, int] | None) -> list[str]:
     else:  # root: no user namespace, so the job runs as a real unprivileged user
         cmd += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    # The private /tmp comes first: bubblewrap applies its arguments in order, and a tmpfs mounted
+    # after the binds would hide an environment or a clone that lives under /tmp.
+    cmd += ["--perms", "1777", "--tmpfs", "/tmp"]
     cmd += _system_binds() + _parents(ro)
     for path in ro:
         cmd += ["--ro-bind", str(path), str(path)]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+    cmd += ["--proc", "/proc", "--dev", "/dev",
             "--bind", str(job), "/job", "--chdir", "/job", "--clearenv",
             "--setenv", "PATH", f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
             "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
