@@ -57,7 +57,7 @@ def check_he_init(he_init) -> None:
 
 
 def check_batchnorm_backward(batchnorm_backward_fn) -> None:
-    """``batchnorm_backward(dout, x_hat, gamma, inv_std) -> (dx, dgamma, dbeta)``, full formula."""
+    """``batchnorm_backward(dout, z_hat, gamma, inv_std) -> (dx, dgamma, dbeta)``, full formula."""
     rng = np.random.default_rng(11)
     x = rng.normal(2.0, 3.0, size=(6, 4))
     gamma, beta = rng.normal(1.0, 0.5, size=4), rng.normal(size=4)
@@ -75,7 +75,7 @@ def check_batchnorm_backward(batchnorm_backward_fn) -> None:
         raise AssertionError(
             "dx equals dout * gamma * inv_std: that treats the batch mean and variance as "
             "constants. In training mode they depend on every row of x, so subtract the two "
-            "paths through them: the mean of dx_hat and x_hat times the mean of dx_hat * x_hat.")
+            "paths through them: the mean of dz_hat and z_hat times the mean of dz_hat * z_hat.")
     expect_close("dx", dx, ref_dx)
     passed("Your BatchNorm backward includes the paths through the batch mean and variance "
            "(every column of dx sums to zero).")
