@@ -54,7 +54,6 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # chapter 9
     "check_momentum_delta": ("SGD",),
     "check_sum_squared_error": ("SumSquaredError", "_half_sum_squared_error"),
-    "check_is_symmetric": ("is_mirror_symmetric", "symmetry_1986"),
     "check_backprop_deltas": ("backprop", "backward_pass", "network_1986"),
     # chapter 10
     "check_momentum_step": ("SGD",),
