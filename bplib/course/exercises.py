@@ -12,6 +12,15 @@ from nbformat import NotebookNode
 _EXERCISE_HEADING = re.compile(r"^#{1,6}\s+(Exercise\b.*?)\s*$", re.MULTILINE)
 _TITLE_HEADING = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
 _CHECK_CALL = re.compile(r"\b(check_\w+)\s*\(")
+# "Exercise 4 (debug): a planted bug" -> kind "debug"; every exercise heading names its kind
+_KIND = re.compile(r"^Exercise\s+\w+\s*\(([\w-]+)\)")
+KINDS = {
+    "warm-up": "types a formula or a call sequence the chapter gives (few points)",
+    "derive": "differentiates something the chapter did not",
+    "predict": "commits to a number or a choice before the cell that reveals it",
+    "debug": "finds and fixes a planted bug that a gradient check exposes",
+    "build": "assembles the chapter's pieces into something that works",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,12 @@ class Exercise:
     title: str
     check: str
     cell_index: int
+
+    @property
+    def kind(self) -> str:
+        """The kind the heading names (``Exercise 2 (derive): …``): a key of ``KINDS``, or ""."""
+        match = _KIND.match(self.title)
+        return match.group(1) if match else ""
 
 
 def nbgrader_meta(cell: NotebookNode) -> dict:
@@ -99,10 +114,10 @@ def format_points(points: float) -> str:
 
 
 def exercise_table_markdown(notebooks: list[Path], *, doc_prefix: str = "/notebooks/") -> str:
-    """A MyST markdown table of every exercise by chapter: title, grade_id, points, check."""
+    """A MyST markdown table of every exercise by chapter: title, kind, grade_id, points, check."""
     lines = [
-        "| chapter | exercise (concept) | grade_id | points | checked by |",
-        "| --- | --- | --- | ---: | --- |",
+        "| chapter | exercise (concept) | kind | grade_id | points | checked by |",
+        "| --- | --- | --- | --- | ---: | --- |",
     ]
     total = 0.0
     for path in sorted(notebooks):
@@ -112,9 +127,10 @@ def exercise_table_markdown(notebooks: list[Path], *, doc_prefix: str = "/notebo
             chapter = f"{{doc}}`{doc_prefix}{path.stem}`" if number == 0 else ""
             check = f"`bp.course.{exercise.check}`" if exercise.check else ""
             lines.append(
-                f"| {chapter} | {exercise.title.replace('|', '/')} | `{exercise.grade_id}` "
+                f"| {chapter} | {exercise.title.replace('|', '/')} | {exercise.kind} "
+                f"| `{exercise.grade_id}` "
                 f"| {format_points(exercise.points)} | {check} |"
             )
             total += exercise.points
-    lines.append(f"| **all chapters** | | | **{format_points(total)}** | |")
+    lines.append(f"| **all chapters** | | | | **{format_points(total)}** | |")
     return "\n".join(lines) + "\n"
