@@ -20,7 +20,7 @@ help:
 	@echo "make lab    JupyterLab on notebooks/ with live widgets"
 	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make student               release student notebooks into student/"
-	@echo "make grade SUBMISSIONS=dir [JOBS=n] [RESUME=1]  grade submissions (sandboxed) into grades/grades.csv"
+	@echo "make grade SUBMISSIONS=dir [JOBS=n|CLUSTER=addr] [RESUME=1]  grade submissions (sandboxed) into grades/grades.csv"
 	@echo "make book SOLUTIONS=hide   build the site without exercise solutions"
 	@echo "make bench                 speed against PyTorch and micrograd; rewrites book/performance.md"
 	@echo "make outputs [NB=file]     re-run chapters and store their outputs (after editing one)"
@@ -44,7 +44,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bplib tests benchmarks _ext
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not site" -n $(JOBS) -q
+	$(BIN)/python -m pytest tests -m "not site" -n $(JOBS) --dist loadfile -q
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
@@ -74,7 +74,7 @@ student: $(STAMP)
 # Autograde SUBMISSIONS/<student>/<notebook>.ipynb into grades/grades.csv (+ grades/feedback/).
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=path/to/submissions"; exit 1; }
-	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv $(if $(JOBS),--jobs $(JOBS)) $(if $(RESUME),--resume)
+	$(BIN)/python -m bplib.course grade $(SUBMISSIONS) --out grades/grades.csv $(if $(JOBS),--jobs $(JOBS)) $(if $(CLUSTER),--cluster $(CLUSTER)) $(if $(RESUME),--resume)
 
 # After editing a chapter: re-run it and store its outputs, which make test then compares with.
 # A chapter whose cells fail is left untouched. NB=notebooks/04_computing_gradients.ipynb for one.

@@ -32,7 +32,7 @@ def _grade(args: argparse.Namespace) -> int:
 
     grade(args.submissions, args.out, source_dir=args.source, timeout=args.timeout,
           cell_timeout=args.cell_timeout, jobs=args.jobs, sandboxed=not args.no_sandbox,
-          resume=args.resume)
+          resume=args.resume, cluster=args.cluster)
     return 0
 
 
@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="notebooks graded at the same time (default: the number of cores)")
     p.add_argument("--resume", action="store_true",
                    help="keep the rows of submissions an earlier, stopped run already graded")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster: a scheduler's address (tcp://host:8786), or "
+                        "local:N for N worker processes on this machine (needs bplib[cluster])")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run the students' code without bubblewrap (only for work you trust)")
     p.set_defaults(run=_grade)

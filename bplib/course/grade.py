@@ -135,12 +135,14 @@ def _resume_rows(out_csv: Path, expected: dict[tuple[str, str], int]) -> list[Gr
 def grade(submissions: str | Path, out_csv: str | Path, *, source_dir: str | Path | None = None,
           timeout: float = 600, cell_timeout: float = 120, log: TextIO | None = None,
           jobs: int | None = None, sandboxed: bool = True, resume: bool = False,
-          progress: bool | None = None) -> list[GradeRow]:
+          progress: bool | None = None, cluster: str | None = None) -> list[GradeRow]:
     """Grade ``submissions/<student>/<notebook>.ipynb``; write the CSV, feedback and a summary.
 
     Each submission runs in its own sandbox (``jobs`` at a time, default: one per core); its
     rows are appended to ``out_csv`` and its student's feedback rewritten as soon as it is
     judged. ``resume`` keeps the rows of submissions an earlier, stopped run finished.
+    ``cluster`` (a Dask scheduler's address, or ``local:N``) sends each submission to a worker
+    of that cluster instead (``bplib.course.cluster``); the gradebook is the same.
     Without bubblewrap, grading refuses to start unless ``sandboxed=False``.
     """
     from bplib.course import sandbox
@@ -155,7 +157,13 @@ def grade(submissions: str | Path, out_csv: str | Path, *, source_dir: str | Pat
         raise FileNotFoundError(f"grade: the instructor notebooks folder {source_dir} does not "
                                 "exist; pass --source DIR.")
     check_out_path(out_csv, submissions, source_dir)
-    if sandboxed and sandbox.bwrap_path() is None:
+    if cluster is not None:
+        from bplib.course.cluster import parse_cluster
+        parse_cluster(cluster)  # a malformed address fails before anything is graded
+        if jobs is not None:
+            raise ValueError("grade: --jobs and --cluster exclude each other: a cluster runs one "
+                             "notebook per worker thread; size it with local:N or its workers.")
+    if sandboxed and cluster is None and sandbox.bwrap_path() is None:
         raise ValueError(NO_SANDBOX)
     by_student = find_submissions(submissions)
     if not by_student:
@@ -207,7 +215,12 @@ def grade(submissions: str | Path, out_csv: str | Path, *, source_dir: str | Pat
             bar.update(1)
             if not show:
                 print(f"graded {sub.student}/{sub.name}", file=log)
-        run_all(tasks, settings, jobs, finished, step)
+        if cluster is None:
+            run_all(tasks, settings, jobs, finished, step)
+        else:
+            from bplib.course.cluster import connect, run_on_cluster
+            with connect(cluster) as client:
+                run_on_cluster(client, tasks, settings, finished, step)
 
     rows.sort(key=lambda r: (r.student, r.notebook))
     write_csv(rows, out_csv)

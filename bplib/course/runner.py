@@ -8,9 +8,9 @@ go to the gradebook at once (``on_rows``), so a run that is stopped keeps what i
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import queue
 import re
 import shutil
 import tempfile
@@ -30,7 +30,7 @@ from bplib.course.exercises import Exercise, exercises, grade_id, is_solution
 from bplib.course.judge import judge_exercise, load_cells, load_harvest
 from bplib.course.plan import import_aliases, plan_notebook, plans_json, sandbox_notebook
 from bplib.course.release import release_notebook
-from bplib.course.submissions import Submission, read_submission
+from bplib.course.submissions import Submission, parse_submission, read_submission_bytes
 
 _MESSAGE_CHARS = 500
 _RESTORED = "its check cell was missing from the submission and was put back"
@@ -48,26 +48,42 @@ class Chapter:
     """An instructor notebook prepared for grading: exercises, plans, check sources, imports."""
 
     name: str
-    source: NotebookNode
     released: NotebookNode
     exercises: list[Exercise]
     plans: str
     checks: dict[str, str]
-    modules: dict[str, Any] = field(default_factory=dict)
+    imports: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, name: str, source: NotebookNode) -> Chapter:
-        """Plan every check cell (PlanError if one cannot be judged) and import its modules."""
+        """Plan every check cell (PlanError if one cannot be judged) and import its modules.
+
+        What is kept is plain data a cluster worker can be sent: the released notebook (no
+        solutions), the plans, the check cells (hidden tests included) and their imports.
+        """
         plans = plan_notebook(source)
         checks = {grade_id(c): c.source for c in source.cells if grade_id(c) in plans}
-        modules: dict[str, Any] = {}
-        for alias, statement in import_aliases(source).items():
-            if any(re.search(rf"\b{re.escape(alias)}\b", text) for text in checks.values()):
-                scope: dict[str, Any] = {}
-                exec(statement, scope)  # noqa: S102  the instructor's own import line
-                modules[alias] = scope[alias]
-        return cls(name, source, release_notebook(source, name=name), exercises(source),
-                   plans_json(plans), checks, modules)
+        imports = {alias: statement for alias, statement in import_aliases(source).items()
+                   if any(re.search(rf"\b{re.escape(alias)}\b", text) for text in checks.values())}
+        chapter = cls(name, release_notebook(source, name=name), exercises(source),
+                      plans_json(plans), checks, imports)
+        _ = chapter.modules  # import now: a broken import line fails before grading starts
+        return chapter
+
+    @property
+    def modules(self) -> dict[str, Any]:
+        """alias -> module, for the check cells' namespace (imported once per process)."""
+        return _import_all(tuple(sorted(self.imports.items())))
+
+
+@functools.cache
+def _import_all(imports: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    modules: dict[str, Any] = {}
+    for alias, statement in imports:
+        scope: dict[str, Any] = {}
+        exec(statement, scope)  # noqa: S102  the instructor's own import line
+        modules[alias] = scope[alias]
+    return modules
 
 
 @dataclass(frozen=True)
@@ -131,13 +147,29 @@ def _delegation(exercise: Exercise, index: int, graded: NotebookNode) -> str | N
     return delegated(exercise.check, solution.source, own)
 
 
-def grade_one(sub: Submission, chapter: Chapter, settings: Settings, slot: int,
-              work: Path) -> list[dict]:
-    """Grade one submission in its own job folder under ``work``; never raises for bad input."""
+def read_raw(sub: Submission, chapter: Chapter) -> bytes | list[dict]:
+    """The submission's bytes (to send to a worker), or its rows if it is refused or unreadable:
+    the same rows ``grade_one`` gives such a file."""
     if sub.refusal:
         return _rows(sub, chapter, "refused", sub.refusal)
     try:
-        nb = read_submission(sub.path)
+        return read_submission_bytes(sub.path)
+    except Exception as err:  # any broken file scores zero, whatever the parser says
+        return _rows(sub, chapter, "unreadable", f"the notebook could not be read: {err}")
+
+
+def grade_one(sub: Submission, chapter: Chapter, settings: Settings, slot: int,
+              work: Path, raw: bytes | None = None) -> list[dict]:
+    """Grade one submission (its bytes ``raw``, else read from ``sub.path``) in its own job
+    folder under ``work``; never raises for bad input."""
+    if sub.refusal:
+        return _rows(sub, chapter, "refused", sub.refusal)
+    if raw is None:
+        raw = read_raw(sub, chapter)
+        if isinstance(raw, list):
+            return raw
+    try:
+        nb = parse_submission(raw)
     except Exception as err:  # any broken file scores zero, whatever the parser says
         return _rows(sub, chapter, "unreadable", f"the notebook could not be read: {err}")
     from bplib.course.grade import restore_instructor_cells
@@ -179,28 +211,26 @@ def run_all(tasks: Iterable[tuple[Submission, Chapter]], settings: Settings, job
             progress: Callable[[Submission], None] | None = None) -> None:
     """Grade every task with ``jobs`` concurrent sandboxes; ``on_rows`` runs in this thread."""
     tasks = list(tasks)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(grade_guarded, sub, chapter, settings): (sub, chapter)
+                   for sub, chapter in tasks}
+        for future in as_completed(futures):
+            sub, chapter = futures[future]
+            on_rows(sub, chapter, future.result())
+            if progress:
+                progress(sub)
+
+
+def grade_guarded(sub: Submission, chapter: Chapter, settings: Settings,
+                  raw: bytes | None = None) -> list[dict]:
+    """``grade_one`` with a free job slot of this machine and a private work folder; a grader
+    bug scores the notebook with the reason instead of stopping the class."""
     work = Path(tempfile.mkdtemp(prefix="bp-grade-"))
     os.chmod(work, 0o711)
-    slots: queue.Queue[int] = queue.Queue()
-    for slot in range(max(1, jobs)):
-        slots.put(slot)
-
-    def job(sub: Submission, chapter: Chapter) -> list[dict]:
-        slot = slots.get()
-        try:
-            return grade_one(sub, chapter, settings, slot, work)
-        except Exception as err:  # a grader bug must not stop the class: score it, say why
-            return _rows(sub, chapter, "error", f"the grader failed on this notebook: {err}")
-        finally:
-            slots.put(slot)
-
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(job, sub, chapter): (sub, chapter) for sub, chapter in tasks}
-            for future in as_completed(futures):
-                sub, chapter = futures[future]
-                on_rows(sub, chapter, future.result())
-                if progress:
-                    progress(sub)
+        with sandbox.claim_slot() as slot:
+            return grade_one(sub, chapter, settings, slot, work, raw)
+    except Exception as err:
+        return _rows(sub, chapter, "error", f"the grader failed on this notebook: {err}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -19,6 +19,8 @@ the process limit counts that user's processes.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import pwd
@@ -26,6 +28,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
@@ -33,6 +37,7 @@ from time import monotonic
 import bplib
 
 USER_PREFIX = "bpgrade"
+MAX_SLOTS = 256
 # setrlimit then exec: a launcher that needs nothing but the standard library
 _LAUNCH = ("import json, os, resource, sys\n"
            "for name, value in json.loads(sys.argv[1]).items():\n"
@@ -90,6 +95,39 @@ def job_user(slot: int) -> tuple[int, int] | None:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         entry = pwd.getpwnam(name)
     return entry.pw_uid, entry.pw_gid
+
+
+def _slot_folder() -> Path:
+    folder = Path(tempfile.gettempdir(), f"bplib-grade-slots-{os.geteuid()}")
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if not folder.is_dir() or folder.is_symlink() or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise ValueError(f"grade: {folder} is not a private folder of this user; remove it.")
+    return folder
+
+
+@contextlib.contextmanager
+def claim_slot() -> Iterator[int]:
+    """A job slot (hence job user) no other grading process of this machine holds meanwhile.
+
+    Slots are ``flock``-ed files, so local threads, ``--jobs`` runs and cluster workers on one
+    host never hand two running jobs the same user; a process that dies releases its lock.
+    """
+    folder = _slot_folder()
+    for slot in range(MAX_SLOTS):
+        fd = os.open(folder / f"{slot}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield slot
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return
+    raise RuntimeError(f"grade: all {MAX_SLOTS} job slots of this machine are busy")
 
 
 def _read_only_paths() -> list[Path]:

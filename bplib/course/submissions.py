@@ -74,8 +74,8 @@ def find_submissions(root: Path) -> dict[str, dict[str, Submission] | str]:
     return found
 
 
-def read_submission(path: Path) -> NotebookNode:
-    """The notebook at ``path`` (no links followed, size-capped); ValueError if it is not one."""
+def read_submission_bytes(path: Path) -> bytes:
+    """The file at ``path`` (no links followed, size-capped); ValueError if it is refused."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as f:
         reason = _refusal(path, os.fstat(f.fileno()))
@@ -84,6 +84,13 @@ def read_submission(path: Path) -> NotebookNode:
         raw = f.read(MAX_NOTEBOOK_BYTES + 1)
     if len(raw) > MAX_NOTEBOOK_BYTES:
         raise ValueError("refused: the notebook grew while it was read")
+    return raw
+
+
+def parse_submission(raw: bytes) -> NotebookNode:
+    """The notebook in ``raw`` (a submission's bytes); ValueError if it is not one."""
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"refused: the notebook is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
     with warnings.catch_warnings():
         # old or hand-edited files warn about missing cell ids; grading does not need them
         warnings.simplefilter("ignore")
@@ -92,3 +99,8 @@ def read_submission(path: Path) -> NotebookNode:
         if not isinstance(cell.get("source"), str) or not isinstance(cell.get("metadata"), dict):
             raise ValueError("a cell's source or metadata is malformed")
     return nb
+
+
+def read_submission(path: Path) -> NotebookNode:
+    """The notebook at ``path`` (no links followed, size-capped); ValueError if it is not one."""
+    return parse_submission(read_submission_bytes(path))
