@@ -12,12 +12,13 @@ SOLUTIONS ?= show
 # Jupyter refuses to run as root unless told; CI containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup book test lint unit notebooks site-build site-test lab serve clean freeze student grade bench outputs
+.PHONY: help learn setup book test lint unit notebooks site-build site-test lab serve clean freeze student grade bench outputs
 
 help:
+	@echo "make learn  your own copy of the course in my-work/ (exercises to do), in JupyterLab"
 	@echo "make book   build the course website into _build/html"
 	@echo "make test   unit tests, notebooks (nbval), strict book build, browser tests"
-	@echo "make lab    JupyterLab on notebooks/ with live widgets"
+	@echo "make lab    JupyterLab on notebooks/ (solutions filled in), live widgets"
 	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make student               release student notebooks into student/"
 	@echo "make grade SUBMISSIONS=dir [JOBS=n|CLUSTER=addr] [RESUME=1]  grade submissions (sandboxed) into grades/grades.csv"
@@ -54,6 +55,11 @@ site-build: book
 
 site-test: $(STAMP)
 	$(BIN)/python -m pytest tests/site -m site -q
+
+# A self-learner's own copy: student versions in my-work/ (edited copies kept), JupyterLab there.
+learn: $(STAMP)
+	$(BIN)/python -m bplib.course start --out my-work
+	$(BIN)/jupyter lab --notebook-dir=my-work --ip=127.0.0.1 $(ROOT_FLAG)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)

@@ -1,4 +1,5 @@
-"""Instructor and student commands: ``python -m bplib.course release|check|grade|table|rerun``."""
+"""Student and instructor commands: ``python -m bplib.course
+start|progress|solution|check|release|grade|table|rerun``."""
 
 from __future__ import annotations
 
@@ -66,6 +67,39 @@ def _rerun(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _start(args: argparse.Namespace) -> int:
+    from bplib.course.progress import start
+
+    start(args.out)
+    print(f"open them with: jupyter lab --notebook-dir={args.out}   (or: make learn)\n"
+          f"see how far you are with: python -m bplib.course progress {args.out}")
+    return 0
+
+
+def _progress(args: argparse.Namespace) -> int:
+    from bplib.course.progress import progress_table
+
+    print(progress_table(args.folder))
+    return 0
+
+
+def _solution(args: argparse.Namespace) -> int:
+    from bplib.course.progress import solution_text
+
+    print(solution_text(args.chapter, args.exercise), end="")
+    return 0
+
+
+def _set_repository(args: argparse.Namespace) -> int:
+    from bplib.course.launch import set_repository
+
+    changed = set_repository(args.url)
+    for path in changed:
+        print(f"updated {path}")
+    print(f"{len(changed)} files updated" if changed else "everything already points at " + args.url)
+    return 0
+
+
 def _add_timeouts(p: argparse.ArgumentParser) -> None:
     """The two limits that keep a runaway notebook from stalling ``check`` and ``grade``."""
     p.add_argument("--timeout", type=float, default=600, metavar="S",
@@ -75,12 +109,30 @@ def _add_timeouts(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser for the five sub-commands."""
+    """The argparse parser for the sub-commands."""
+    from bplib.course.progress import DEFAULT_WORK
+
     parser = argparse.ArgumentParser(
         prog="python -m bplib.course",
-        description="Release student notebooks, check one notebook, grade submissions, list the "
+        description="Start your own copy of the course and follow your progress; check one "
+                    "notebook; release student notebooks, grade submissions, list the "
                     "exercises, re-run chapters to store their outputs.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("start", help="your own copy of every chapter, solutions left to write "
+                                     "(copies you edited are kept)")
+    p.add_argument("--out", default=DEFAULT_WORK, metavar="DIR",
+                   help=f"your work folder (default {DEFAULT_WORK}/)")
+    p.set_defaults(run=_start)
+
+    p = sub.add_parser("progress", help="which exercises of every chapter you passed")
+    p.add_argument("folder", nargs="?", default=DEFAULT_WORK, metavar="DIR")
+    p.set_defaults(run=_progress)
+
+    p = sub.add_parser("solution", help="show one exercise's solution (only when you ask)")
+    p.add_argument("chapter", metavar="CHAPTER", help="e.g. 04 or 04_computing_gradients")
+    p.add_argument("exercise", type=int, metavar="N", help="the exercise's number in the chapter")
+    p.set_defaults(run=_solution)
 
     p = sub.add_parser("release", help="write student versions of chapter notebooks")
     p.add_argument("sources", nargs="+", metavar="SRC", help="notebooks or folders of notebooks")
@@ -117,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=str(repo_notebooks_dir()), metavar="DIR")
     p.add_argument("--out", default=None, metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_table)
+
+    p = sub.add_parser("set-repository", help="the course's GitHub address, for the site's buttons "
+                                              "and every chapter's install cell")
+    p.add_argument("url", metavar="URL", help="e.g. https://github.com/ORG/backprop-by-hand")
+    p.set_defaults(run=_set_repository)
 
     p = sub.add_parser("rerun", help="re-run chapter notebooks in place and store their outputs "
                                      "(what make test compares with)")
