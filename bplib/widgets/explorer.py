@@ -234,18 +234,24 @@ def _live_control(w, control: Control):
                continuous_update=False)  # redraw on release: renders queue up while dragging
 
 
-# Runs in the reader's browser: read every control's index, show the matching frame.
+# Runs in the reader's browser: read every control's index, show the matching frame. The frames
+# are parsed on first use, not at page load; on the site they arrive in a separate file when the
+# explorer nears the screen (_ext/page_weight.py puts them on ``holder.bpFrames`` and calls
+# ``root.bpShow``).
 _SWAP_SCRIPT = """(function () {
   var root = document.currentScript.parentElement;
-  var frames = JSON.parse(root.querySelector('script.bp-frames').textContent);
+  var holder = root.querySelector('script.bp-frames');
   var img = root.querySelector('img.bp-frame');
   var inputs = root.querySelectorAll('.bp-controls input, .bp-controls select');
+  var frames = null;
   function show() {
     var key = Array.prototype.map.call(inputs, function (el) { return el.value; }).join('-');
     inputs.forEach(function (el) {
       if (el.dataset.texts) { el.nextElementSibling.textContent = JSON.parse(el.dataset.texts)[el.value]; }
     });
-    if (frames[key]) { img.src = frames[key]; }
+    frames = frames || holder.bpFrames || (holder.textContent ? JSON.parse(holder.textContent) : null);
+    if (frames && frames[key]) { img.src = frames[key]; }
   }
+  root.bpShow = show;
   inputs.forEach(function (el) { el.addEventListener('input', show); el.addEventListener('change', show); });
 })();"""

@@ -71,8 +71,10 @@ def test_every_explorer_fallback_changes_its_figure_when_a_control_moves(visit, 
             else:
                 maximum, value = control.get_attribute("max"), control.input_value()
                 control.fill("0" if value != "0" else maximum)
-            after = img.get_attribute("src")
-            assert after != before, f"moving control {c} of explorer {e} on {page} did not change the figure"
+            # the frames arrive in their own file when the explorer nears the screen: allow it a moment
+            changed = v.page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
+                                               arg=[img.element_handle(), before], timeout=10_000)
+            assert changed, f"moving control {c} of explorer {e} on {page} did not change the figure"
 
 
 @pytest.mark.parametrize("page", [p for p in CHAPTERS if "tag_bp-solution" in (SITE / p).read_text()])
@@ -95,3 +97,18 @@ def test_every_figure_has_alt_text(visit, page):
     for i in range(images.count()):
         alt = images.nth(i).get_attribute("alt") or ""
         assert alt.strip() and not alt.endswith(".png"), f"image {i} on {page} has no descriptive alt text"
+
+
+@pytest.mark.parametrize("page", [p for p in CHAPTERS if "bp-explorer" in (SITE / p).read_text()])
+def test_explorer_frames_are_not_inline_and_load_only_near_the_screen(visit, page):
+    html = (SITE / page).read_text()
+    assert 'class="bp-frames">{' not in html, "frames are still inline in the page"
+    assert "application/vnd.jupyter.widget-state+json" not in html
+    v = visit(page)
+    holders = v.page.locator("script.bp-frames")
+    last = holders.nth(holders.count() - 1)
+    top = v.page.evaluate("el => el.parentElement.getBoundingClientRect().top", last.element_handle())
+    if top > 3 * v.page.viewport_size["height"]:
+        assert not last.evaluate("el => !!el.bpFrames"), "a far-away explorer loaded its frames at once"
+    last.evaluate("el => el.parentElement.scrollIntoView()")
+    v.page.wait_for_function("el => !!el.bpFrames", arg=last.element_handle(), timeout=10_000)

@@ -1,0 +1,63 @@
+"""Keep chapter pages light: explorer frames load when an explorer nears the screen, not inline.
+
+Each explorer's static fallback carries every frame as base64 PNGs in a JSON script (hundreds of
+KiB per explorer). After the build, every page's frames move to ``_static/bp-frames/<id>.js``
+(``bpFrames("<id>", {...})``), and the page keeps an empty placeholder with ``data-src``;
+``bp-lazy-frames.js`` loads the file with a plain ``<script>`` tag (which works from ``file://``
+too) when the explorer comes within a screen of view, then redraws it. The default frame stays
+in the page, so an explorer is never blank.
+
+myst-nb also embeds the notebook's saved ipywidgets state in every page (images included); the
+site never loads a widget manager (``nb_ipywidgets_js: {}``), so that state is dead weight and
+is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+_FRAMES = re.compile(r'<script type="application/json" class="bp-frames">(.*?)</script>', re.S)
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+FOLDER = "bp-frames"
+
+
+def _drop_widget_state(app, pagename, templatename, context, doctree) -> None:
+    if "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"]
+                                   if getattr(s, "attributes", {}).get("type") != _WIDGET_STATE]
+
+
+def externalise_frames(html: str, static: Path, prefix: str) -> str:
+    """``html`` with each inline frames JSON replaced by a placeholder; the JSON goes to ``static``."""
+    def move(match: re.Match) -> str:
+        data = match.group(1)
+        key = hashlib.sha256(data.encode()).hexdigest()[:16]
+        target = static / FOLDER / f"{key}.js"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f'bpFrames("{key}", {data});\n', encoding="utf-8")
+        return (f'<script type="application/json" class="bp-frames" data-id="{key}" '
+                f'data-src="{prefix}_static/{FOLDER}/{key}.js"></script>')
+    return _FRAMES.sub(move, html)
+
+
+def _rewrite_pages(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    static = out / "_static"
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if 'class="bp-frames">' not in text:
+            continue
+        depth = len(page.relative_to(out).parts) - 1
+        page.write_text(externalise_frames(text, static, "../" * depth), encoding="utf-8")
+
+
+def setup(app):
+    app.add_js_file("bp-lazy-frames.js", loading_method="defer")
+    app.connect("html-page-context", _drop_widget_state, priority=900)
+    app.connect("build-finished", _rewrite_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,38 @@
+"""The site's explorer frames move out of the page into files loaded near the screen."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+from page_weight import externalise_frames  # noqa: E402
+
+from bplib.widgets.explorer import Explorer, Slider  # noqa: E402
+
+
+def _explorer_html() -> str:
+    import matplotlib.pyplot as plt
+
+    def render(k=1):
+        fig, ax = plt.subplots(figsize=(2, 1))
+        ax.plot([0, 1], [0, k])
+        return fig
+
+    return Explorer(render, [Slider("k", 0, 2, 1, value=1)], alt="a line").static_html()
+
+
+def test_frames_move_to_one_file_per_explorer_and_the_page_keeps_a_placeholder(tmp_path):
+    one = _explorer_html()
+    frames = json.loads(re.search(r'class="bp-frames">(.*?)</script>', one, re.S).group(1))
+    page = f"<html><body>{one}<p>text</p>{one}</body></html>"
+    out = externalise_frames(page, tmp_path, "../")
+    assert 'class="bp-frames">{' not in out
+    srcs = re.findall(r'data-src="\.\./_static/bp-frames/(\w+)\.js"', out)
+    assert len(srcs) == 2 and srcs[0] == srcs[1]  # the same frames are stored once
+    stored = (tmp_path / "bp-frames" / f"{srcs[0]}.js").read_text()
+    key, data = re.fullmatch(r'bpFrames\("(\w+)", (.*)\);\n', stored, re.S).groups()
+    assert key == srcs[0] and json.loads(data) == frames
+    assert 'img class="bp-frame"' in out and out.count("data:image/png;base64,") == 2  # default frames stay
