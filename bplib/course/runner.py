@@ -101,12 +101,11 @@ def _rows(sub: Submission, chapter: Chapter, status: str, message: str) -> list[
             for e in chapter.exercises]
 
 
-def _solution_note(index: int, graded: NotebookNode, cells: dict) -> str:
+def _solution_end(index: int, graded: NotebookNode, cells: dict) -> dict | None:
+    """What the sandbox says of the solution cell above check cell ``index``, if it failed."""
     solution = next((i for i in range(index - 1, -1, -1) if is_solution(graded.cells[i])), None)
     info = cells.get("cells", {}).get(str(solution)) if solution is not None else None
-    if isinstance(info, dict) and info.get("status") not in ("ok", None):
-        return f" (the solution cell above ended with {info.get('ename')}: {info.get('evalue')})"
-    return ""
+    return info if isinstance(info, dict) and info.get("status") not in ("ok", None) else None
 
 
 def _verdict(exercise: Exercise, index: int | None, graded: NotebookNode, out: Path,
@@ -129,7 +128,12 @@ def _verdict(exercise: Exercise, index: int | None, graded: NotebookNode, out: P
     status, message = judge_exercise(chapter.checks[exercise.grade_id], exercise.grade_id,
                                      harvest, chapter.modules)
     if status == "error":
-        message += _solution_note(index, graded, cells)
+        ended = _solution_end(index, graded, cells)
+        if ended and ended.get("ename") == "NotImplementedError":
+            # a value answer (``prediction = ...``) not written yet: its stub raised, nothing was set
+            return 0.0, "unanswered", "the answer cell above still raises NotImplementedError"
+        if ended:
+            message += f" (the solution cell above ended with {ended.get('ename')}: {ended.get('evalue')})"
     if status == "passed":
         used = _delegation(exercise, index, graded)
         if used:
