@@ -249,19 +249,7 @@ def _grade(root: Path, students: dict, *extra: str) -> dict:
     feedback = {p.stem: p.read_text() for p in (root / "grades" / "feedback").glob("*.md")} \
         if (root / "grades" / "feedback").is_dir() else {}
     return {"root": root, "done": done, "rows": rows, "feedback": feedback, "before": before,
-            "tmp_left": _left_in(tmp)}
-
-
-def _left_in(tmp: Path) -> list[str]:
-    """What grading left in its temporary folder, apart from the job-slot locks it keeps
-    (empty files that say which job users are busy; ``sandbox.claim_slot``)."""
-    left = []
-    for p in sorted(tmp.iterdir()):
-        if p.name.startswith("bplib-grade-slots-") and all(f.suffix == ".lock" and f.stat().st_size == 0
-                                                            for f in p.iterdir()):
-            continue
-        left.append(p.name)
-    return left
+            "tmp_left": sorted(p.name for p in tmp.iterdir())}
 
 
 @pytest.fixture(scope="module")

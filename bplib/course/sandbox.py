@@ -28,7 +28,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +97,8 @@ def job_user(slot: int) -> tuple[int, int] | None:
 
 
 def _slot_folder() -> Path:
-    folder = Path(tempfile.gettempdir(), f"bplib-grade-slots-{os.geteuid()}")
+    # one folder per machine, whatever TMPDIR says: the job users it guards are machine-wide
+    folder = Path("/tmp", f"bplib-grade-slots-{os.geteuid()}")
     folder.mkdir(mode=0o700, exist_ok=True)
     info = folder.lstat()
     if not folder.is_dir() or folder.is_symlink() or info.st_uid != os.geteuid() or info.st_mode & 0o077:
