@@ -1,5 +1,6 @@
 """Checks for chapter 5b (Gradient checking): the relative error, a sampled central difference,
-and a backward pass with a planted bug."""
+a backward pass with a planted bug, a prediction of a one-sided difference's error, and the
+backward pass of row-wise L2 normalisation."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 
 from bplib.course.feedback import call_student, expect_close, expect_tuple, passed
 
-__all__ = ["check_rel_error", "check_central_gradient_at", "check_tanh_layer_backward"]
+__all__ = ["check_rel_error", "check_central_gradient_at", "check_tanh_layer_backward",
+           "check_one_sided_error_prediction", "check_normalize_backward"]
 
 
 # ------------------------------------------------------------------ exercise 1
@@ -143,6 +145,104 @@ def check_tanh_layer_backward(tanh_layer_backward) -> None:
                              "but z = x @ W.T + b gives dx = dz @ W.")
     if got[0] is not None and np.shape(got[0]) == x.shape and np.allclose(got[0], (dout * (1 - out)) @ W):
         raise AssertionError("dx uses 1 - out as the derivative of tanh; it is 1 - out**2 (tanh' = 1 - tanh^2).")
+    if got[0] is not None and np.shape(got[0]) == x.shape and np.allclose(got[0], dout @ W):
+        raise AssertionError("dx is dout @ W: the factor tanh' = 1 - out**2 is missing. Use dz, the gradient "
+                             "with respect to z, as dW and db do: dx = dz @ W.")
     for name, value, expected in zip(("dx", "dW", "db"), got, _tanh_layer_backward(dout, cache)):
         expect_close(name, value, expected, atol=1e-10, rtol=1e-8)
     passed("dx, dW and db agree: gradcheck found the bug, and you fixed it.")
+
+
+# ------------------------------------------------------------------ exercise 4 (predict)
+def one_sided_error(w: float = 1.01, h: float = 1e-5) -> float:
+    """Relative error of the one-sided difference of L(w) = (w - 1)^2 at ``w`` with step ``h``."""
+    x = np.array([w])
+    numeric = (((x[0] + h) - 1) ** 2 - (x[0] - 1) ** 2) / h
+    return _reference_rel_error(2 * (x[0] - 1), numeric)
+
+
+def check_one_sided_error_prediction(prediction) -> None:
+    """``prediction``: the relative error of the one-sided difference of (w - 1)^2 at w = 1.01,
+    h = 1e-5, within a factor of 3."""
+    if isinstance(prediction, bool) or not isinstance(prediction, (int, float, np.integer, np.floating)):
+        raise AssertionError(f"prediction should be a number such as 3e-4, got {type(prediction).__name__}.")
+    guess, truth, h = float(prediction), one_sided_error(), 1e-5
+    if not np.isfinite(guess) or guess <= 0:
+        raise AssertionError(f"prediction = {guess}: a relative error is a positive number (here not 0: a "
+                             "one-sided difference is not exact for a curved function).")
+    if truth / 3 <= guess <= truth * 3:
+        passed("Right order: the one-sided difference is off by h L''/2 = h, and near the minimum the "
+               "gradient 2(w - 1) is small, so the same absolute error is a large relative one.")
+        return
+    why = (" Work it out: for a quadratic, (L(w + h) - L(w)) / h = L'(w) + h L''/2 exactly, so the "
+           "absolute error is h L''/2 with L'' = 2. The relative error divides it by |g| + |g_num|, "
+           "about 2|L'(w)|, and L'(w) = 2(w - 1) is small this close to the minimum.")
+    if guess < 1e-9:
+        hint = ("That is the size of a central difference's error here (only round-off: it is exact "
+                "for a quadratic). The one-sided difference keeps the h L''/2 term.")
+    elif h / 3 <= guess <= h * 3:
+        hint = ("That is about the step h, the absolute error, not the relative one; the relative error "
+                "divides by the size of the gradient, which is much smaller than 1 here.")
+    elif 2.3e-6 / 2 <= guess <= 2.3e-6 * 2:
+        hint = ("That is the chapter's one-sided error for tanh at x = 0.5, where the slope is about 0.79; "
+                "here the slope 2(w - 1) is much smaller, and the relative error scales with 1/slope.")
+    elif guess > truth:
+        hint = "Too large: the absolute error is only h L''/2, and the gradient is not that small."
+    else:
+        hint = "Too small: remember that the gradient near the minimum is small, which makes the ratio large."
+    raise AssertionError(f"prediction = {guess:.1e} is off by more than a factor of 3. {hint}{why}")
+
+
+# ------------------------------------------------------------------ exercise 5 (derive)
+def normalize_forward(x: np.ndarray):
+    """Each row divided by its length: x (N, D) -> out (N, D), cache (out, norm) with norm (N, 1)."""
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    out = x / norm
+    return out, (out, norm)
+
+
+def _normalize_slips(dout: np.ndarray, out: np.ndarray, norm: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    row = np.sum(dout * out, axis=1, keepdims=True)
+    return [
+        ("dx is dout / norm: you treated the norm as a constant. It depends on x too; the path through "
+         "‖x_n‖ adds a second term, along out_n.", dout / norm),
+        ("the term along out_n has the wrong sign: making x_n longer makes ‖x_n‖ larger, which makes "
+         "every output smaller.", (dout + out * row) / norm),
+        ("the sum of dout * out runs over the batch (axis 0); each row is normalised on its own, so sum "
+         "over the features of each row, axis=1, keepdims=True.",
+         (dout - out * np.sum(dout * out, axis=0, keepdims=True)) / norm),
+        ("the sum of dout * out runs over the whole array; each row is normalised on its own, so sum "
+         "over the features of each row, axis=1, keepdims=True.", (dout - out * np.sum(dout * out)) / norm),
+        ("only dout is divided by the norm; the term along out_n needs the factor 1/‖x_n‖ as well.",
+         dout / norm - out * row),
+        ("dx is divided by ‖x_n‖ squared; the chain rule gives one factor 1/‖x_n‖ (the other is inside out_n).",
+         (dout - out * row) / norm**2),
+    ]
+
+
+def check_normalize_backward(normalize_backward) -> None:
+    """``normalize_backward(dout, cache) -> dx`` for ``normalize_forward``; dout, dx (N, D)."""
+    cases = [np.random.default_rng(61).normal(size=(4, 5)),
+             np.array([[3.0, 4.0, 0.0], [0.1, -0.2, 0.2], [-6.0, 2.0, 3.0]])]
+    rng = np.random.default_rng(62)
+    for x in cases:
+        out, cache = normalize_forward(x)
+        dout = rng.normal(size=x.shape)
+        row = np.sum(dout * out, axis=1, keepdims=True)
+        expected = (dout - out * row) / cache[1]
+        got = call_student(normalize_backward, dout, cache)
+        if not _close_array(got, expected):
+            for message, slip in _normalize_slips(dout, out, cache[1]):
+                if _close_array(got, slip):
+                    raise AssertionError(f"dx wrong for x of shape {x.shape}: {message}")
+        expect_close(f"dx (x of shape {x.shape})", got, expected, atol=1e-9, rtol=1e-7)
+    passed("dx = (dout - out (dout · out)) / ‖x‖ row by row: the part of dout along out is removed, "
+           "since moving x along itself does not change out.")
+
+
+def _close_array(got, expected) -> bool:
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=1e-6, atol=1e-9))
