@@ -185,3 +185,15 @@ def test_feedback_escapes_what_a_student_can_put_in_a_message(tmp_path):
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "\\| col" in text and "\x1b" not in text
     assert len(message) == 500
+
+
+@pytest.mark.parametrize("source", [
+    "from bplib.course.checks.rnn import _hidden_gradients_reference as hidden_gradients",
+    "import bplib.course.checks.rnn as r\nhidden_gradients = r._hidden_gradients_reference",
+    "def hidden_gradients(*a):\n    return bp.course.checks.rnn._hidden_gradients_reference(*a)",
+    "import importlib\nref = importlib.import_module('bplib.course.checks.rnn')",
+])
+def test_a_solution_that_borrows_the_checks_reference_answers_is_refused(source):
+    # every exercise, listed in FORBIDDEN or not: the checks' references live in bplib.course
+    assert delegated("check_hidden_gradients", source) is not None
+    assert delegated("check_minibatch_indices", source) is not None
