@@ -109,13 +109,15 @@ def main() -> None:
                   flush=True)
     finally:
         server.shutdown()
+    for r in results:  # the plain Jupyter Book 1 page's scores are the bar (issue 18)
+        r["meets_goal"] = (r["performance"] >= 0.9 and r["tbt_ms"] <= 200 and r["lcp_s"] <= 2.5
+                           and r["accessibility"] == 1.0)
     if not args.no_write:
-        goals = [{"name": f"{r['page']}: performance >= 0.9, TBT <= 200 ms, LCP <= 2.5 s, a11y 1.0",
-                  "passed": r["performance"] >= 0.9 and r["tbt_ms"] <= 200 and r["lcp_s"] <= 2.5
-                  and r["accessibility"] == 1.0} for r in results]
         path = write_results("pages", description="Lighthouse mobile preset, site served with gzip",
-                             method={"lighthouse": "12.8", "preset": "mobile (default)"},
-                             results=results, goals=goals)
+                             method={"lighthouse": "12.8", "preset": "mobile (default)",
+                                     "goal": "performance >= 0.9, TBT <= 200 ms, LCP <= 2.5 s, "
+                                             "accessibility 1.0"},
+                             results=results, goals=[])
         print(f"wrote {path}")
 
 

@@ -242,6 +242,31 @@ def widgets_section(data: dict) -> str:
                      "result"], rows) + "\n")
 
 
+def grade_section(data: dict) -> str:
+    rows = [[r["way"], str(r["notebooks"]), f"{r['seconds']:.0f} s", num(r["notebooks_per_minute"], 2),
+             "yes" if r["all_full_marks"] else "no"] for r in data["results"]]
+    over = data["method"].get("overhead") or {}
+    extra = (f"\n\nA cluster task that does nothing takes {1e3 * over['round_trip_s']:.1f} ms there and "
+             f"back, {1e3 * over['per_task_in_a_batch_s']:.1f} ms each in a batch of 200: next to a "
+             "notebook's seconds in the sandbox, the cluster's own cost is negligible."
+             if over else "")
+    return ("## Grading\n\nSandboxed autograding of instructor versions submitted as students' work "
+            f"(`benchmarks/bench_grade.py`; chapters: {len(data['method']['chapters'])}, students: "
+            f"{data['method']['students']}):\n\n"
+            + table(["how", "notebooks", "time", "notebooks / min", "full marks"], rows) + extra + "\n")
+
+
+def pages_section(data: dict) -> str:
+    rows = [[f"`{r['page']}`", num(r["performance"], 2), f"{r['lcp_s']:.1f} s", f"{r['tbt_ms']:.0f} ms",
+             f"{r['kib']:,.0f} KiB", num(r["accessibility"], 2), "yes" if r["meets_goal"] else "no"]
+            for r in data["results"]]
+    return ("## Page speed\n\nLighthouse, mobile preset, the site served with gzip "
+            f"(`benchmarks/bench_pages.py`). The goal: {data['method']['goal']}, what a plain Jupyter "
+            "Book 1 page scores.\n\n"
+            + table(["page", "performance", "LCP", "total blocking time", "bytes", "accessibility",
+                     "goal met"], rows) + "\n")
+
+
 def missed_section(runs: dict[str, dict]) -> str:
     missed: dict[str, list[str]] = {}  # the reason's key -> the goals it explains
     for name, data in runs.items():
@@ -304,6 +329,9 @@ def page(runs: dict[str, dict]) -> str:
                           ("widgets", widgets_section)):
         if name in runs:
             sections.append(section(runs[name]))
+    for name, section in (("grade", grade_section), ("pages", pages_section)):
+        if (data := load(name)) is not None:
+            sections.append(section(data))
     sections.append(missed_section(runs))
     return "\n".join(sections)
 
