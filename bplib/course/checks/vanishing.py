@@ -13,7 +13,9 @@ from bplib.regularization import l2_penalty
 
 __all__ = [
     "check_he_init", "check_batchnorm_backward", "check_layer_gradient_norms",
+    "check_residual_block_backward", "check_vanishing_factor_prediction",
     "check_clip_by_global_norm", "check_clip_by_value", "check_l2_penalty",
+    "check_clip_rows_backward", "check_value_clip_norm_prediction",
 ]
 
 
@@ -56,6 +58,46 @@ def check_he_init(he_init) -> None:
            "so ReLU layers keep the size of their signal.")
 
 
+def _first_wrong(name: str, got, expected: np.ndarray) -> str:
+    """'dx wrong at [i, j]: expected .., got ..' for the first differing entry, or '' if none."""
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return ""
+    if got.shape != expected.shape:
+        return ""
+    close = np.isclose(got, expected, atol=1e-10, rtol=1e-8)
+    if close.all():
+        return ""
+    where = tuple(int(i) for i in np.argwhere(~close)[0])
+    return (f"{name} wrong at {list(where)}: expected {expected[where]:.4f}, got {got[where]:.4f} "
+            f"({int((~close).sum())} of {close.size} entries differ). Likely cause: ")
+
+
+def _batchnorm_slips(dout, z_hat, gamma, inv_std) -> dict[str, np.ndarray]:
+    """What the planted bug and the likely wrong fixes give for dx, keyed by the message."""
+    g = dout * gamma
+    mean0 = g.mean(axis=0)
+    var0 = (g * z_hat).mean(axis=0)
+    return {
+        "dx still takes the mean of dz_hat over axis=1, the planted bug: that averages the D "
+        "features of one example. The batch mean μ is a mean over the N examples, so the path "
+        "through it is the mean over axis=0.":
+            inv_std * (g - g.mean(axis=1, keepdims=True) - z_hat * var0),
+        "both means now run over axis=1, across the features of one example; μ and s² are "
+        "statistics of the batch, so both means go over axis=0.":
+            inv_std * (g - g.mean(axis=1, keepdims=True)
+                       - z_hat * (g * z_hat).mean(axis=1, keepdims=True)),
+        "you deleted the term with the wrong axis instead of fixing it: that drops the path "
+        "through the batch mean. Keep it, as the mean of dz_hat over axis=0.":
+            inv_std * (g - z_hat * var0),
+        "dx has no path through the variance: subtract z_hat times the mean over the batch of "
+        "dz_hat * z_hat as well.": inv_std * (g - mean0),
+        "dx uses dout where it needs dz_hat = gamma * dout: the scale gamma sits between "
+        "z_hat and the output.": inv_std * (dout - dout.mean(axis=0) - z_hat * (dout * z_hat).mean(axis=0)),
+    }
+
+
 def check_batchnorm_backward(batchnorm_backward_fn) -> None:
     """``batchnorm_backward(dout, z_hat, gamma, inv_std) -> (dx, dgamma, dbeta)``, full formula."""
     rng = np.random.default_rng(11)
@@ -76,6 +118,10 @@ def check_batchnorm_backward(batchnorm_backward_fn) -> None:
             "dx equals dout * gamma * inv_std: that treats the batch mean and variance as "
             "constants. In training mode they depend on every row of x, so subtract the two "
             "paths through them: the mean of dz_hat and z_hat times the mean of dz_hat * z_hat.")
+    if dx_arr.shape == ref_dx.shape and not np.allclose(dx_arr, ref_dx):
+        for hint, wrong in _batchnorm_slips(dout, x_hat, gamma, inv_std).items():
+            if np.allclose(dx_arr, wrong):
+                raise AssertionError(_first_wrong("dx", dx_arr, ref_dx) + hint)
     expect_close("dx", dx, ref_dx)
     passed("Your BatchNorm backward includes the paths through the batch mean and variance "
            "(every column of dx sums to zero).")
@@ -98,6 +144,139 @@ def check_layer_gradient_norms(layer_gradient_norms) -> None:
                                  "Frobenius norm, np.sqrt(np.sum(g ** 2)) or np.linalg.norm(g).")
     expect_close("layer_gradient_norms(model)", got, record.grad_norms, rtol=1e-8, atol=1e-12)
     passed("One Frobenius norm per weight matrix, first layer first: ready to plot on a log scale.")
+
+
+# -- exercise: the backward pass of a residual block (derive)
+RESIDUAL_SLOPE = 0.1  # the leaky ReLU's slope for z <= 0 inside the block
+
+
+def residual_block_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
+    """``out = x + leaky_relu(x @ W.T + b)``, slope 0.1 for z <= 0.
+
+    x (N, D), W (D, D), b (D,) -> out (N, D), cache (x, W, z) with z = x @ W.T + b (N, D).
+    """
+    z = x @ W.T + b
+    return x + np.where(z > 0, z, RESIDUAL_SLOPE * z), (x, W, z)
+
+
+def _residual_pieces(dout: np.ndarray, cache, slope: np.ndarray):
+    """(dx, dW, db) of the block when the leaky ReLU's local slopes are ``slope`` (N, D)."""
+    x, W, _ = cache
+    dz = dout * slope
+    return dout + dz @ W, dz.T @ x, dz.sum(axis=0)
+
+
+def _residual_case(seed: int):
+    rng = np.random.default_rng(seed)
+    x, W, b = rng.normal(size=(6, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
+    x[2], b[0] = 0.0, 0.0  # z[2, 0] is exactly 0: the kink
+    out, cache = residual_block_forward(x, W, b)
+    return rng.normal(size=out.shape), cache
+
+
+def _residual_slip(dx, dW, dout: np.ndarray, cache) -> str:
+    """Name the usual slip that gives the student's (dx, dW), or ''."""
+    x, W, z = cache
+    leaky = np.where(z > 0, 1.0, RESIDUAL_SLOPE)
+    ref_dx, ref_dW, _ = _residual_pieces(dout, cache, leaky)
+    dx = np.asarray(dx, dtype=float) if dx is not None else None
+    dW = np.asarray(dW, dtype=float) if dW is not None else None
+
+    def same(a, b):
+        return a is not None and a.shape == b.shape and np.allclose(a, b, atol=1e-9)
+
+    if same(dx, _residual_pieces(dout, cache, np.where(z > 0, 1.0, 0.0))[0]) or \
+            same(dW, _residual_pieces(dout, cache, np.where(z > 0, 1.0, 0.0))[1]):
+        return ("you used ReLU's slope 0 where z < 0. The block's leaky ReLU has slope 0.1 there, "
+                "so a unit with z < 0 still passes back 0.1 times its gradient.")
+    kink = np.where(z >= 0, 1.0, RESIDUAL_SLOPE)
+    if (same(dx, _residual_pieces(dout, cache, kink)[0]) and not same(dx, ref_dx)) or \
+            (same(dW, _residual_pieces(dout, cache, kink)[1]) and not same(dW, ref_dW)):
+        return ("wrong branch at the kink: at z = 0 exactly (example 2, unit 0) you used slope 1. "
+                "Take the slope 0.1 there, as the forward pass does (z > 0 is the test for slope 1).")
+    dz = dout * leaky
+    if same(dx, dz @ W):
+        return ("dx misses the identity path: the block outputs x + F(x), so the gradient reaching "
+                "x is dout itself plus the gradient through F.")
+    if same(dx, dout + dz @ W.T):
+        return ("dx uses W.T: with a square W the shapes agree, but z = x @ W.T + b gives "
+                "dz @ W for the path through F.")
+    if same(dx, dout + dz):
+        return ("dx = dout + dz skips the weights: the path through F goes through z = x @ W.T + b, "
+                "so multiply dz by W.")
+    if same(dx, 2 * dout):
+        return "dx = 2 dout: the path through F passes through the leaky ReLU and W, not straight on."
+    return ""
+
+
+def check_residual_block_backward(residual_block_backward) -> None:
+    """``residual_block_backward(dout, cache) -> (dx, dW, db)``; dout (N, D), cache (x, W, z)."""
+    for seed in (21, 22):
+        dout, cache = _residual_case(seed)
+        got = call_student(residual_block_backward, dout, cache)
+        dx, dW, db = expect_tuple("residual_block_backward", got, 3)
+        z = cache[2]
+        reference = _residual_pieces(dout, cache, np.where(z > 0, 1.0, RESIDUAL_SLOPE))
+        slip = _residual_slip(dx, dW, dout, cache)
+        if slip:
+            where = _first_wrong("dx", dx, reference[0]) or _first_wrong("dW", dW, reference[1])
+            raise AssertionError(where + slip)
+        for name, value, expected in zip(("dx", "dW", "db"), (dx, dW, db), reference, strict=True):
+            expect_close(name, value, expected, atol=1e-10, rtol=1e-8)
+    passed("dx = dout + dz @ W: the identity path hands dout straight to x, and the leaky ReLU's "
+           "slope 0.1 (also at z = 0) scales the path through F.")
+
+
+# -- exercise: the factor per layer of a wider sigmoid network (predict)
+PREDICT_WIDTH = 128
+
+
+def _per_layer_factor(width: int = PREDICT_WIDTH) -> float:
+    """Geometric mean of ||dL/dW[l]|| / ||dL/dW[l+1]|| from layer 2 to layer 10 (naive sigmoid)."""
+    g = diagnostics.gradient_profile(10, "sigmoid", "naive", width=width).grad_norms
+    return float((g[1] / g[9]) ** (1 / 8))
+
+
+def _one_number(name: str, value, example: str) -> float:
+    """``value`` as a float, or an AssertionError saying that a prediction is one plain number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise AssertionError(f"{name} should be one number, such as {name} = {example}, got "
+                             f"{type(value).__name__}.")
+    if not np.isfinite(value):
+        raise AssertionError(f"{name} should be a finite number, got {value}.")
+    return float(value)
+
+
+def check_vanishing_factor_prediction(factor_prediction) -> None:
+    """``factor_prediction``: one number, the per-layer factor at width 128, within 20%."""
+    guess = _one_number("factor_prediction", factor_prediction, "0.5")
+    truth = _per_layer_factor()
+    if abs(guess / truth - 1) <= 0.2:
+        passed(f"Within 20% of the measured factor: four times the width doubles the gain "
+               f"0.01·sqrt(n)·σ'(0), from about 0.014 per layer to {truth:.4f}.")
+        return
+    n = PREDICT_WIDTH
+    why = {
+        "That is the factor of the 32-unit network in the chapter: the width is part of the gain, "
+        "because a layer adds up n terms, so its weights stretch a vector by about 0.01·sqrt(n).":
+            0.01 * math.sqrt(32) / 4,
+        "You scaled the factor by the width itself; a sum of n random terms grows like sqrt(n), "
+        "so four times the width gives twice the stretch, not four times.": 0.01 * math.sqrt(32),
+        "That is σ'(0) = 1/4 alone: the weights, of size 0.01·sqrt(n), multiply the gradient in "
+        "every layer as well.": 0.25,
+        "That is the stretch of the weights alone, 0.01·sqrt(n): every sigmoid layer also "
+        "multiplies by its slope, σ'(0) = 1/4 for these near-zero weighted sums.":
+            0.01 * math.sqrt(n),
+        "That is the factor squared, or the variance 0.01² · n: the gain uses the standard "
+        "deviation, 0.01·sqrt(n), times σ'(0).": 0.01**2 * n / 4,
+    }
+    hint = next((text for text, value in why.items() if abs(guess / value - 1) <= 0.2), "")
+    if not hint:
+        side = "too large" if guess > truth else "too small"
+        hint = (f"Your factor is {side}. The gain of a layer is (how much its weights stretch a "
+                "vector, 0.01·sqrt(n) for n inputs) times (the sigmoid's slope, 1/4 near z = 0).")
+    raise AssertionError(f"factor_prediction = {guess:g} is more than 20% away from the measured "
+                         f"per-layer factor at width {n}. {hint}")
 
 
 # ------------------------------------------------------------------ chapter 7
@@ -160,8 +339,128 @@ def check_l2_penalty(l2_penalty_fn) -> None:
     weights = _grads(15)
     value, grads = expect_tuple("l2_penalty", call_student(l2_penalty_fn, weights, 0.1), 2)
     ref_value, ref_grads = l2_penalty([Parameter(w) for w in weights], 0.1)
-    expect_close("penalty value", value, ref_value, rtol=1e-9)
     grads = _clip_list("the gradients of l2_penalty", grads, weights)
-    for i, (g, r) in enumerate(zip(grads, ref_grads, strict=True)):
+    arrays = [np.asarray(g, dtype=float) for g in grads]
+    number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    if number and all(a.shape == w.shape for a, w in zip(arrays, weights, strict=True)):
+        doubled = all(np.allclose(a, 2 * r) for a, r in zip(arrays, ref_grads, strict=True))
+        if doubled and np.isclose(float(value), 2 * ref_value, rtol=1e-9):
+            raise AssertionError(
+                "value and gradients now agree, so gradcheck passes, but for the penalty "
+                "λ·Σ‖W‖², twice the chapter's λ/2·Σ‖W‖². SGD's weight_decay=λ adds λ·W to the "
+                "gradient: keep the value λ/2·Σ‖W‖² and fix the gradient instead.")
+        if doubled and np.isclose(float(value), ref_value, rtol=1e-9):
+            raise AssertionError(
+                "the gradient of the penalty for weight 0 is still 2 times λ·W, the planted bug: "
+                "the derivative of (λ/2)·w² is λ·w, the 1/2 cancels the 2 of w².")
+        if all(np.allclose(a, 0.5 * r) for a, r in zip(arrays, ref_grads, strict=True)):
+            raise AssertionError(
+                "the gradient of the penalty for weight 0 is 0.5 times λ·W: you halved the "
+                "gradient instead of removing the extra factor 2; the derivative of (λ/2)·w² is λ·w.")
+    expect_close("penalty value", value, ref_value, rtol=1e-9)
+    for i, (g, r) in enumerate(zip(arrays, ref_grads, strict=True)):
         expect_close(f"gradient of the penalty for weight {i}", g, r, rtol=1e-9)
     passed("The penalty λ/2·Σ‖W‖² has gradient λ·W: exactly what SGD's weight_decay adds.")
+
+
+# -- exercise: the backward pass of clipping by norm (derive)
+def clip_rows_forward(x: np.ndarray, c: float):
+    """Clip the norm of every row of x to c: ``out[n] = x[n] * min(1, c / ||x[n]||)``.
+
+    x (N, D), c > 0 -> out (N, D), cache (x, c).
+    """
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x * np.minimum(1.0, c / norms), (x, c)
+
+
+def _clip_rows_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """dx (N, D) of ``clip_rows_forward``: rows longer than c lose the part of dout along x."""
+    x, c = cache
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    u = x / norms
+    clipped = (c / norms) * (dout - u * np.sum(u * dout, axis=1, keepdims=True))
+    return np.where(norms > c, clipped, dout)
+
+
+def _clip_rows_slips(dout: np.ndarray, cache) -> dict[str, np.ndarray]:
+    """dx of the usual slips, keyed by the message that names them."""
+    x, c = cache
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    u, long = x / norms, norms > c
+    radial = u * np.sum(u * dout, axis=1, keepdims=True)
+    return {
+        "in the clipped rows you multiplied dout by c/||x|| and stopped: that treats the scale "
+        "as a constant, but ||x|| depends on x too. Its derivative removes the part of dout "
+        "along x.": np.where(long, (c / norms) * dout, dout),
+        "dx = dout everywhere: the rows longer than c are rescaled by c/||x||, which depends "
+        "on x, so their gradient changes.": dout,
+        "rows with ||x|| <= c are passed through unchanged by the clipping, so their dx is "
+        "dout itself; you applied the clipped formula to every row.":
+            (c / norms) * (dout - radial),
+        "the part of dout along x has the wrong sign: the derivative of 1/||x|| is "
+        "-x/||x||³, so subtract it.": np.where(long, (c / norms) * (dout + radial), dout),
+        "the clipped rows lack the factor c/||x|| in front: the output is x·c/||x||, so "
+        "every path out of it carries that scale.": np.where(long, dout - radial, dout),
+    }
+
+
+def check_clip_rows_backward(clip_rows_backward) -> None:
+    """``clip_rows_backward(dout, cache) -> dx`` for ``clip_rows_forward``; dout, dx (N, D)."""
+    rng = np.random.default_rng(24)
+    for c in (1.0, 2.5):
+        x = rng.normal(0.0, 1.2, size=(6, 3))
+        x[0] *= 0.2 / np.linalg.norm(x[0])           # one row surely inside, one surely outside
+        x[1] *= 4.0 / np.linalg.norm(x[1])
+        _, cache = clip_rows_forward(x, c)
+        dout = rng.normal(size=x.shape)
+        got = call_student(clip_rows_backward, dout, cache)
+        expected = _clip_rows_backward(dout, cache)
+        arr = np.asarray(got, dtype=float) if got is not None and not isinstance(got, tuple) else None
+        if arr is not None and arr.shape == expected.shape and not np.allclose(arr, expected, atol=1e-10):
+            row = int(np.flatnonzero(~np.all(np.isclose(arr, expected, atol=1e-10), axis=1))[0])
+            where = (f"dx wrong in row {row} (||x|| = {np.linalg.norm(x[row]):.2f}, c = {c:g}, "
+                     f"{'clipped' if np.linalg.norm(x[row]) > c else 'not clipped'})")
+            for hint, slip in _clip_rows_slips(dout, cache).items():
+                if np.allclose(arr, slip, atol=1e-10):
+                    raise AssertionError(f"{where}: {hint}")
+        expect_close(f"dx (c = {c:g})", got, expected, atol=1e-10, rtol=1e-8)
+    passed("Clipped rows pass back (c/||x||)·(dout minus its part along x); the others pass dout "
+           "unchanged. A clipped row's length is pinned at c, so only a change of direction gets through.")
+
+
+# -- exercise: the norm after clipping by value (predict)
+def _value_clip_setting():
+    """The gradient of the prediction exercise: one entry per parameter of the failing run's network."""
+    model = diagnostics.deep_mlp(6, activation="tanh", init="xavier", in_features=1, seed=1)
+    num_parameters = sum(p.data.size for p in model.parameters())
+    g = np.random.default_rng(7).normal(0.0, 1e6, size=num_parameters)
+    return g, 0.1
+
+
+def check_value_clip_norm_prediction(clipped_norm_prediction) -> None:
+    """``clipped_norm_prediction``: one number, ||g|| after clipping g by value at c = 0.1, within 10%."""
+    guess = _one_number("clipped_norm_prediction", clipped_norm_prediction, "2.5")
+    g, c = _value_clip_setting()
+    truth = float(np.linalg.norm(np.clip(g, -c, c)))
+    if abs(guess / truth - 1) <= 0.1:
+        passed(f"Within 10%: almost every entry is clipped to ±{c:g}, so the norm is about "
+               f"c·sqrt(P) = {c:g}·sqrt({g.size}), far above c. Value clipping bounds each entry, "
+               "not the length.")
+        return
+    why = {
+        "That is what clipping by norm at c gives. Clipping by value caps each entry at c, not "
+        "the length of the whole vector: ask how many entries end up at ±c.": c,
+        "Clipping by value changes every entry larger than c in size, and with entries of about "
+        "a million nearly all of them are: the norm does not stay where it was.":
+            float(np.linalg.norm(g)),
+        "That adds up the sizes of the entries; the norm is the square root of the sum of their "
+        "squares.": c * g.size,
+        "That is the sum of the squares; the norm is its square root.": c**2 * g.size,
+    }
+    hint = next((text for text, value in why.items() if abs(guess / value - 1) <= 0.1), "")
+    if not hint:
+        side = "too large" if guess > truth else "too small"
+        hint = (f"Your value is {side}. Almost every entry ends up at +c or -c; the norm is the "
+                "square root of the sum of the squares of all P entries.")
+    raise AssertionError(f"clipped_norm_prediction = {guess:g} is more than 10% away from the norm "
+                         f"after clipping by value. {hint}")
