@@ -12,7 +12,7 @@ import pytest
 import bplib as bp
 from bplib.autodiff import Value
 from bplib.course.answers import Unreadable
-from bplib.course.delegation import delegated, solution_functions
+from bplib.course.delegation import check_arguments, delegated, solution_functions
 from bplib.course.harvest import harvest_exercise
 from bplib.course.judge import judge_exercise, load_harvest
 from bplib.course.plan import PlanError, plan_exercise, plans_json
@@ -197,3 +197,20 @@ def test_a_solution_that_borrows_the_checks_reference_answers_is_refused(source)
     # every exercise, listed in FORBIDDEN or not: the checks' references live in bplib.course
     assert delegated("check_hidden_gradients", source) is not None
     assert delegated("check_minibatch_indices", source) is not None
+
+
+def test_only_the_statements_that_define_the_answer_are_read():
+    answers = check_arguments("bp.course.check_tanh_linear_deltas(tanh_linear_deltas)\nprint('ok')")
+    assert answers == {"tanh_linear_deltas"}
+    cell = ("def tanh_linear_deltas(a1, y_hat, y, W2):\n    d2 = y_hat - y\n    return d2, (d2 @ W2) * (1 - a1**2)\n"
+            "g = bp.gradcheck.numerical_gradient(lambda w: 0.0, W)\n"      # the prompt's own check
+            "from bplib.course.checks.rnn import gated_step_forward\n")
+    assert delegated("check_tanh_linear_deltas", cell, answers=answers) is None
+    assert delegated("check_tanh_linear_deltas", cell) is not None  # the whole cell is read
+    borrowed = ("import bplib.course.checks.rnn as R\n"
+                "def hidden_gradients(*a):\n    return R._hidden_gradients_reference(*a)\n")
+    assert delegated("check_hidden_gradients", borrowed, answers={"hidden_gradients"}) == "bplib.course"
+    bound = "from bplib.course.checks.rnn import _hidden_gradients_reference as hidden_gradients"
+    assert delegated("check_hidden_gradients", bound, answers={"hidden_gradients"}) is not None
+    assert delegated("check_gradient_horizon", "prediction = bp.course.checks.rnn.gradient_horizon()",
+                     answers={"prediction"}) == "bplib.course"

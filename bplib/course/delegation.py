@@ -125,23 +125,80 @@ def _own_names(tree: ast.AST) -> set[str]:
     return names
 
 
-def delegated(check: str, solution_source: str, own: set[str] | None = None) -> str | None:
-    """The forbidden library name the solution uses for ``check``'s exercise, or None.
+def _binds(node: ast.stmt, names: set[str]) -> bool:
+    """True when the top-level statement ``node`` defines or assigns one of ``names``."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name in names
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return any((a.asname or a.name.split(".")[0]) in names or a.name == "*" for a in node.names)
+    return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in names
+               for n in ast.walk(node))
+
+
+def _course_aliases(tree: ast.Module) -> set[str]:
+    """Names the cell's top level binds to something imported from ``bplib.course``."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bplib.course"):
+            names |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {a.asname or a.name.split(".")[0] for a in node.names
+                      if a.name.startswith("bplib.course") and a.asname}
+    return names
+
+
+def delegated(check: str, solution_source: str, own: set[str] | None = None,
+              answers: set[str] | None = None) -> str | None:
+    """The library name the solution hands ``check``'s exercise to, or None.
 
     ``own`` are names the student's notebook defines itself (its solution functions): calling
     one's own ``neuron_gradients`` from the batch exercise is fine, ``bp.neuron.`` one is not.
+    ``answers`` are the names the check cell passes to the check (the student's function or
+    value): only the statements that define them are read, so a gradient check or a print the
+    student adds to the cell is not held against them. Without ``answers`` the whole cell is.
     """
     try:
         tree = ast.parse(solution_source)
     except SyntaxError:
         return None
-    graders = _uses_the_checks(tree)
-    if graders:
-        return graders
+    examined: list[ast.AST] = [tree] if not answers else [n for n in tree.body if _binds(n, answers)]
+    borrowed = _course_aliases(tree)
+    for part in examined:
+        graders = _uses_the_checks(part)
+        if graders:
+            return graders
+        used = {n.id for n in ast.walk(part) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        if used & borrowed:  # a name imported from bplib.course elsewhere in the cell
+            return "bplib.course"
     forbidden = set(FORBIDDEN.get(check, ()))
     if not forbidden:
         return None
     defined = _own_names(tree) | (own or set())
+    for part in examined:
+        found = _forbidden_use(part, forbidden, defined)
+        if found:
+            return found
+    return None
+
+
+def check_arguments(check_source: str) -> set[str]:
+    """The plain names a check cell passes to its ``check_*`` calls (the student's answers)."""
+    try:
+        tree = ast.parse(check_source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name.startswith("check_"):
+                names |= {a.id for a in [*node.args, *(k.value for k in node.keywords)]
+                          if isinstance(a, ast.Name)}
+    return names
+
+
+def _forbidden_use(tree: ast.AST, forbidden: set[str], defined: set[str]) -> str | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in forbidden:
             if not (isinstance(node.value, ast.Name) and node.value.id in _MATH_MODULES):

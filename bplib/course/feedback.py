@@ -92,10 +92,20 @@ def _value_hint(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float)
         ratios = got[mask] / expected[mask]
         k = float(np.median(ratios))
         # k close to 1 is an inaccuracy, not a missing factor: "1 times the expected one" misleads.
+        # One number always has "a constant ratio": name a factor only if it looks like one, a
+        # round number or its inverse (8 = N, 1/6 = 1/P, 2, 1.5 = x), not 1.223 or -4.152.
+        if mask.sum() < 2 and not _round_factor(k):
+            return ""
         if np.allclose(ratios, k, rtol=1e-6) and abs(k) > 1e-12 and not np.isclose(k, 1.0, rtol=1e-3):
             return (f" {subject} is {k:.4g} times the expected value: a missing or extra factor "
                     "(a 1/N from averaging over the batch, a 2 from the square, a local derivative?).")
     return ""
+
+
+def _round_factor(k: float) -> bool:
+    """True when k or 1/k is a multiple of 1/2 (up to 64): what a missing factor looks like."""
+    return any(abs(v) <= 64 and np.isclose(2 * v, round(2 * v), rtol=0, atol=1e-6 * max(1.0, abs(v)))
+               for v in (k, 1 / k) if abs(v) >= 1)
 
 
 def _decimals(expected: float, got: float) -> int:

@@ -25,7 +25,12 @@ from nbformat import NotebookNode
 
 from bplib.course import sandbox
 from bplib.course.answers import Unreadable
-from bplib.course.delegation import delegated, delegation_message, solution_functions
+from bplib.course.delegation import (
+    check_arguments,
+    delegated,
+    delegation_message,
+    solution_functions,
+)
 from bplib.course.exercises import Exercise, exercises, grade_id, is_solution
 from bplib.course.judge import judge_exercise, load_cells, load_harvest
 from bplib.course.plan import import_aliases, plan_notebook, plans_json, sandbox_notebook
@@ -148,7 +153,7 @@ def _delegation(exercise: Exercise, index: int, graded: NotebookNode) -> str | N
     if solution is None or not exercise.check:
         return None
     own = solution_functions([c.source for c in graded.cells if is_solution(c)])
-    return delegated(exercise.check, solution.source, own)
+    return delegated(exercise.check, solution.source, own, check_arguments(graded.cells[index].source))
 
 
 def read_raw(sub: Submission, chapter: Chapter) -> bytes | list[dict]:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bplib.course.delegation import delegated, delegation_message, solution_functions
+from bplib.course.delegation import check_arguments, delegated, delegation_message, solution_functions
 from bplib.course.execute import CellResult, run_notebook
 from bplib.course.exercises import Exercise, exercises, format_points, is_solution, read_notebook
 
@@ -20,7 +20,8 @@ def _delegation(nb, exercise: Exercise) -> str | None:
     if solution is None or not exercise.check:
         return None
     own = solution_functions([c.source for c in nb.cells if is_solution(c)])
-    return delegated(exercise.check, solution.source, own)
+    answers = check_arguments(nb.cells[exercise.cell_index].source)
+    return delegated(exercise.check, solution.source, own, answers)
 
 
 def check_notebook(path: str | Path, *, timeout: float = 600, cell_timeout: float = 120,
