@@ -183,3 +183,10 @@ def test_expect_tuple():
         expect_tuple("f", (1, 2, 3), 2)
     with pytest.raises(AssertionError, match="f should return 3 values as a tuple, got a float"):
         expect_tuple("f", 1.0, 3)
+
+
+def test_an_extra_axis_of_length_one_is_told_to_drop_keepdims():
+    with pytest.raises(AssertionError, match=r"extra axis of length 1: drop keepdims=True"):
+        expect_close("db", np.zeros((1, 3)), np.ones(3))
+    with pytest.raises(AssertionError, match=r"forget to sum over the batch"):
+        expect_close("db", np.zeros((4, 3)), np.ones(3))

@@ -73,6 +73,9 @@ def _as_array(name: str, got) -> np.ndarray:
 def _shape_hint(got: np.ndarray, expected: np.ndarray) -> str:
     if got.ndim == 2 and got.T.shape == expected.shape:
         return " It looks transposed: check the order of the factors in your matrix product (or add .T)."
+    if got.shape == (1, *expected.shape):
+        return (" It has an extra axis of length 1: drop keepdims=True (or reshape it to "
+                f"{expected.shape}).")
     if got.ndim == expected.ndim + 1 and got.shape[1:] == expected.shape:
         return " It has an extra leading (batch) axis: did you forget to sum over the batch, .sum(axis=0)?"
     if got.size == expected.size:
