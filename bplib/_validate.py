@@ -130,3 +130,36 @@ def generator(rng, seed, where: str) -> np.random.Generator:
         if seed < 0:
             raise ValueError(f"{where}: seed must be a whole number >= 0 (or None), got {seed}.")
     return np.random.default_rng(seed)
+
+
+def check_bool(value, name: str, where: str) -> bool:
+    """Return ``value`` as a bool, raising unless it is True or False (a string like 'no' is truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {value!r}"
+                        + (" (a non-empty string counts as True)." if isinstance(value, str) else "."))
+    return bool(value)
+
+
+def check_number(value, name: str, where: str, hint: str = "") -> float:
+    """Return ``value`` as a finite float, raising on strings, bools, arrays, NaN and infinity."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.item()  # a 0-d array, e.g. np.array(0.5), is one number
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        shown = f"the string {value!r}" if isinstance(value, str) else f"{value!r} of type {type(value).__name__}"
+        raise TypeError(f"{where}: {name} must be a number, got {shown}." + (f" {hint}" if hint else ""))
+    if not np.isfinite(value):
+        raise ValueError(f"{where}: {name} must be a finite number, got {value!r}." + (f" {hint}" if hint else ""))
+    return float(value)
+
+
+def check_instance(value, name: str, where: str, example: str) -> None:
+    """Raise if ``value`` is a class where an instance is wanted (``MSELoss`` instead of ``MSELoss()``)."""
+    if isinstance(value, type):
+        raise TypeError(f"{where}: {name} is the class {value.__name__}, not an instance of it; "
+                        f"call it first, e.g. {example}.")
+
+
+def check_callable(value, name: str, where: str, example: str) -> None:
+    """Raise unless ``value`` can be called."""
+    if not callable(value):
+        raise TypeError(f"{where}: {name} must be a function, got {type(value).__name__}; e.g. {example}.")

@@ -71,8 +71,21 @@ def _layer_activations(num_layers: int, activation: str, output_activation: str 
     return names
 
 
+def _check_layers(where: str, **lists) -> None:
+    """Lists that go layer by layer (weights, biases, activations) must be lists of the same length."""
+    for name, value in lists.items():
+        if isinstance(value, (np.ndarray, str)):
+            raise TypeError(f"{where}: {name} must be a list with one entry per layer, got a single "
+                            f"{type(value).__name__}; for one layer put it in a list, e.g. [W].")
+    lengths = {name: len(value) for name, value in lists.items()}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{len(v)} {name}" for name, v in lists.items())
+        raise ValueError(f"{where}: got {shown}; there must be one of each per layer.")
+
+
 def forward_pass(weights, biases, x, activations: list[str]):
     """Step 1. Returns ``(z, a)``: ``z[l]`` and ``a[l]`` for l = 0..K (``z[0]`` is None, ``a[0] = x``)."""
+    _check_layers("forward_pass", weights=weights, biases=biases, activations=activations)
     z, a = [None], [x]
     for W, b, name in zip(weights, biases, activations):
         f, _ = _activation(name)
@@ -90,6 +103,10 @@ def output_delta(a_K, z_K, y, activation: str, loss: str = "sse"):
 
 def backward_pass(weights, z, delta_K, activations: list[str]):
     """Step 3. ``δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ f'(z[l])`` from l = K-1 down to 1; returns ``delta[0..K]``."""
+    _check_layers("backward_pass", weights=weights, activations=activations)
+    if len(z) != len(weights) + 1:
+        raise ValueError(f"backward_pass: z must hold K + 1 = {len(weights) + 1} entries (z[0] = None, then one "
+                         f"per layer, as forward_pass returns), got {len(z)}.")
     K = len(weights)
     delta = [None] * (K + 1)
     delta[K] = delta_K
@@ -101,6 +118,9 @@ def backward_pass(weights, z, delta_K, activations: list[str]):
 
 def weight_gradients(delta, a):
     """Step 4. ``∂L/∂W[l] = δ[l] a[l-1]ᵀ`` and ``∂L/∂b[l] = δ[l]`` summed over the example columns."""
+    if len(delta) != len(a):
+        raise ValueError(f"weight_gradients: delta has {len(delta)} entries and a has {len(a)}; both must "
+                         "hold K + 1 (index 0 for the input), as backward_pass and forward_pass return them.")
     dW, db = [None], [None]
     for l in range(1, len(delta)):
         dW.append(delta[l] @ a[l - 1].T)
@@ -115,6 +135,8 @@ def backprop(weights, biases, x, y, activation: str = "sigmoid", output_activati
     weights[l-1]: (n_l, n_{l-1}); biases[l-1]: (n_l, 1) or (n_l,); x: (n_0, N); y: (n_K, N).
     ``loss`` is 'sse' (``½ Σ (a - y)²``, the 1986 paper's E) or 'mse' (mean over all elements).
     """
+    _check_layers("backprop", weights=weights)  # a single array, not a list, is refused here
+    _check_layers("backprop", biases=biases)
     if len(weights) != len(biases) or not weights:
         raise ValueError(f"backprop: need one bias per weight matrix, got {len(weights)} weights "
                          f"and {len(biases)} biases.")
@@ -145,6 +167,9 @@ def backprop(weights, biases, x, y, activation: str = "sigmoid", output_activati
 
 def weights_of(mlp) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The ``(weights, biases)`` of a ``bplib.MLP`` in column form (``b`` as ``(n_l, 1)`` columns)."""
+    if not callable(getattr(mlp, "linear_layers", None)):
+        raise TypeError(f"weights_of: expected a bplib.MLP (or a Sequential of Linear layers), got "
+                        f"{type(mlp).__name__}.")
     linears = mlp.linear_layers()
     return [lin.W.data for lin in linears], [lin.b.data.reshape(-1, 1) for lin in linears]
 
@@ -169,4 +194,5 @@ def linear_weight_jacobian(x, n_out: int) -> np.ndarray:
 
 def num_parameters(weights, biases) -> int:
     """Number of weights and biases together, P = Σ_l (n_l·n_{l-1} + n_l)."""
+    _check_layers("num_parameters", weights=weights, biases=biases)
     return int(sum(np.size(W) + np.size(b) for W, b in zip(weights, biases)))

@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bplib._validate import check_callable, check_number
 from bplib.autodiff.scalar import Value
 from bplib.gates import GATE_RULES, GateStep, gate, gate_backward, gate_forward  # noqa: F401
 
@@ -99,7 +100,7 @@ tanh = Fn("tanh", math.tanh, lambda u: 1.0 - math.tanh(u) ** 2, lambda a: _call(
 
 def affine(a: float, b: float = 0.0) -> Fn:
     """``u -> a u + b``; its derivative is the constant ``a``."""
-    a, b = float(a), float(b)
+    a, b = check_number(a, "a", "affine"), check_number(b, "b", "affine")
     sign = "+" if b >= 0 else "-"
     name = ("u" if a == 1 else f"{a:g}u") + (f"{sign}{abs(b):g}" if b else "")
     return Fn(name, lambda u: a * u + b, lambda u: a,
@@ -108,7 +109,7 @@ def affine(a: float, b: float = 0.0) -> Fn:
 
 def power(n: float) -> Fn:
     """``u -> u^n``; its derivative is ``n u^(n-1)`` (n whole, or u > 0)."""
-    n = float(n)
+    n = check_number(n, "n", "power")
     return Fn(f"power{n:g}", lambda u: u**n, lambda u: n * u ** (n - 1),
               lambda a: f"{_paren(a)}^{{{n:g}}}", lambda a: f"{n:g}{_paren(a)}^{{{n - 1:g}}}",
               positive_only=n != int(n))
@@ -129,6 +130,11 @@ def get(fn: Fn | str) -> Fn:
 
 def central_difference(f: Callable[[float], float], x: float, h: float = 1e-5) -> float:
     """``(f(x + h) - f(x - h)) / 2h``, the numeric derivative (error O(h^2))."""
+    check_callable(f, "f", "central_difference", "lambda u: u * u")
+    x = check_number(x, "x", "central_difference")
+    if check_number(h, "h", "central_difference") <= 0:
+        raise ValueError(f"central_difference: h must be a positive step such as 1e-5, got {h!r}; "
+                         "h = 0 divides by zero.")
     return (f(x + h) - f(x - h)) / (2.0 * h)
 
 
@@ -226,7 +232,7 @@ class Composite:
 
         Nodes are labelled x, u (or u1, u2, ...) and y; each op is the stage's name.
         """
-        node, n = Value(float(x), "x"), len(self.stages)
+        node, n = Value(check_number(x, "x", "chain"), "x"), len(self.stages)
         for k, fn in enumerate(self.stages, start=1):
             u = node.data
             node = Value.from_op(fn(u), [node], [fn.derivative(u)], fn.name)
@@ -236,7 +242,7 @@ class Composite:
 
     def table(self, x: float) -> ChainTable:
         """Stage values and local derivatives at ``x``, multiplied inside-out and outside-in."""
-        u = [float(x)]
+        u = [check_number(x, "x", "chain")]
         local = []
         for k, fn in enumerate(self.stages, start=1):
             try:
@@ -398,7 +404,7 @@ def neuron_partials(w: float, b: float, x: float, y: float,
                     activation: Fn | str = "sigmoid") -> NeuronPartials:
     """The chain rule for ``∂L/∂w`` and ``∂L/∂b`` of one neuron (target ``y``), checked."""
     f = get(activation)
-    w, b, x, y = float(w), float(b), float(x), float(y)
+    w, b, x, y = (check_number(v, name, "neuron_partials") for v, name in ((w, "w"), (b, "b"), (x, "x"), (y, "y")))
     z = w * x + b
     a = f(z)
     dL_da, da_dz = a - y, f.derivative(z)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bplib import optim
-from bplib._validate import check_positive_int
+from bplib._validate import as_float_array, check_number, check_positive_int
 from bplib.rnn import RNN
 
 
@@ -28,9 +28,20 @@ class CliffTask:
     h0: float = -0.6
     y: float = 0.7
 
+    def __post_init__(self):
+        check_positive_int(self.T, "T", "CliffTask")
+        check_number(self.h0, "h0", "CliffTask")
+        check_number(self.y, "y", "CliffTask")
+
+
+def _check_task(task, where: str) -> None:
+    if not isinstance(task, CliffTask):
+        raise TypeError(f"{where}: task must be a CliffTask, e.g. CliffTask(T=50), got {type(task).__name__}.")
+
 
 def one_unit_rnn(w: float, b: float) -> RNN:
     """A one-unit tanh ``RNN`` with recurrent weight ``w``, bias ``b`` and no input weight."""
+    w, b = check_number(w, "w", "one_unit_rnn"), check_number(b, "b", "one_unit_rnn")
     rnn = RNN(1, 1, seed=0)
     rnn.W_hh.data[:] = w
     rnn.W_xh.data[:] = 0.0
@@ -41,7 +52,14 @@ def one_unit_rnn(w: float, b: float) -> RNN:
 def cliff_loss(rnn: RNN, task: CliffTask = CliffTask()) -> float:
     """Run the task forward and backward: returns L and leaves dL/dw, dL/db in ``rnn``'s grads
     (``W_hh.grad``, ``b_h.grad``, shape (1, 1) and (1,)); gradients are zeroed first."""
-    x = np.zeros((1, check_positive_int(task.T, "T", "cliff_loss"), 1))
+    if not (isinstance(rnn, RNN) and rnn.input_size == 1 and rnn.hidden_size == 1):
+        raise TypeError(f"cliff_loss: rnn must be a one-unit RNN such as one_unit_rnn(w, b), got {rnn!r}.")
+    _check_task(task, "cliff_loss")
+    return _loss(rnn, task)
+
+
+def _loss(rnn: RNN, task: CliffTask) -> float:
+    x = np.zeros((1, task.T, 1))
     hs = rnn(x, np.full((1, 1), task.h0))
     error = hs[0, -1, 0] - task.y
     dhs = np.zeros_like(hs)
@@ -56,6 +74,7 @@ def step_factors(w: float, b: float, task: CliffTask = CliffTask()) -> np.ndarra
 
     dh_T/dh_0 is their product, and dh_T/dh_t the product of those after step t.
     """
+    _check_task(task, "step_factors")
     rnn = one_unit_rnn(w, b)
     x = np.zeros((1, check_positive_int(task.T, "T", "step_factors"), 1))
     hs = rnn(x, np.full((1, 1), task.h0))[0, :, 0]
@@ -65,17 +84,29 @@ def step_factors(w: float, b: float, task: CliffTask = CliffTask()) -> np.ndarra
 def loss_along_b(bs: np.ndarray, w: float = 1.5, task: CliffTask = CliffTask()
                  ) -> tuple[np.ndarray, np.ndarray]:
     """The loss and dL/db at each bias in ``bs`` (M,) for a fixed w: two arrays (M,)."""
+    _check_task(task, "loss_along_b")
+    bs = _grid(bs, "bs", "loss_along_b")
     losses, slopes = [], []
-    for b in np.asarray(bs, dtype=float):
+    for b in bs:
         rnn = one_unit_rnn(w, b)
-        losses.append(cliff_loss(rnn, task))
+        losses.append(_loss(rnn, task))
         slopes.append(float(rnn.b_h.grad[0]))
     return np.array(losses), np.array(slopes)
 
 
 def loss_surface(ws: np.ndarray, bs: np.ndarray, task: CliffTask = CliffTask()) -> np.ndarray:
     """L(w, b) on a grid: (len(bs), len(ws)), rows along b."""
-    return np.array([[cliff_loss(one_unit_rnn(w, b), task) for w in ws] for b in bs])
+    _check_task(task, "loss_surface")
+    ws, bs = _grid(ws, "ws", "loss_surface"), _grid(bs, "bs", "loss_surface")
+    return np.array([[_loss(one_unit_rnn(w, b), task) for w in ws] for b in bs])
+
+
+def _grid(values, name: str, where: str) -> np.ndarray:
+    values = as_float_array(values, name, where)
+    if values.ndim != 1:
+        raise ValueError(f"{where}: {name} must be a 1-D array of values, e.g. np.linspace(-1, 1, 101), "
+                         f"got shape {values.shape}.")
+    return values
 
 
 @dataclass
@@ -93,12 +124,13 @@ def cliff_training(lr: float = 0.1, steps: int = 300, clip_norm: float | None = 
                    w: float = 1.5, b: float = 0.0, task: CliffTask = CliffTask()) -> CliffRun:
     """Plain gradient descent on (w, b) from the given start, optionally clipping ||g|| to
     ``clip_norm`` before each step (``bp.optim.clip_grad_norm_``)."""
+    _check_task(task, "cliff_training")
     rnn = one_unit_rnn(w, b)
     params = [rnn.W_hh, rnn.b_h]
     optimizer = optim.SGD(params, lr=lr)
     losses, norms, lengths, path = [], [], [], [(w, b)]
     for _ in range(check_positive_int(steps, "steps", "cliff_training")):
-        losses.append(cliff_loss(rnn, task))
+        losses.append(_loss(rnn, task))
         norms.append(float(np.sqrt(sum(np.sum(p.grad ** 2) for p in params))))
         if clip_norm is not None:
             optim.clip_grad_norm_(params, clip_norm)

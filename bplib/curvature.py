@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bplib._validate import as_float_array, check_finite
+from bplib._validate import as_float_array, check_finite, check_instance
 from bplib.layers.module import Module
 
 __all__ = ["flat_parameters", "set_flat_parameters", "gradient", "hessian_from_gradient",
@@ -64,6 +64,7 @@ def set_flat_parameters(model: Module, theta) -> None:
 def gradient(model: Module, loss_fn, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Backpropagated gradient ∂L/∂θ of ``loss_fn(model(x), y)`` as one vector, shape (P,)."""
     params = _check_model(model, "gradient")
+    check_instance(loss_fn, "loss_fn", "gradient", "bp.MSELoss()")
     model.zero_grad()
     loss_fn(model(x), y)
     model.backward(loss_fn.backward())

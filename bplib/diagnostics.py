@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bplib import init as initialisers
-from bplib._validate import check_positive_int
+from bplib._validate import check_instance, check_positive_int, generator
 from bplib.layers.activations import make_activation
 from bplib.layers.containers import Sequential
 from bplib.layers.linear import Linear
@@ -85,8 +85,7 @@ def deep_mlp(depth: int, width: int = 32, activation="sigmoid", init="naive",
                          f"got {architecture!r}.")
     in_features = width if in_features is None else check_positive_int(in_features, "in_features",
                                                                         where)
-    if rng is None:
-        rng = np.random.default_rng(seed)
+    rng = generator(rng, seed, where)
     scheme = _init_scheme(init)
     make_activation(activation)  # fail early on an unknown activation name
     blocks = [_block(in_features if i == 0 else width, width, activation, scheme, architecture,
@@ -98,6 +97,8 @@ def deep_mlp(depth: int, width: int = 32, activation="sigmoid", init="naive",
 
 def linear_layers(model: Module) -> list[Linear]:
     """Every Linear layer inside ``model``, first to last (depth-first, in attribute order)."""
+    if not isinstance(model, Module):
+        raise TypeError(f"expected a bplib Module such as bp.MLP(...), got {type(model).__name__}.")
     found: list[Linear] = []
 
     def visit(module: Module) -> None:
@@ -186,6 +187,9 @@ def inactive_fraction(record: PassRecord) -> np.ndarray:
     For ReLU such a unit is dead on this data: its gradient is zero for every example, so no step
     of gradient descent on this data can bring it back. Returns (layers,).
     """
+    if not isinstance(record, PassRecord):
+        raise TypeError(f"inactive_fraction: record must be the PassRecord that record_pass returns, "
+                        f"got {type(record).__name__}.")
     return np.array([np.mean(np.all(a <= 0, axis=0)) for a in record.activations])
 
 
@@ -201,6 +205,7 @@ def record_pass(model: Module, x: np.ndarray, y: np.ndarray,
     if layers is None:
         raise TypeError(f"record_pass: model must be a Sequential (or MLP) so its layers can be "
                         f"watched one by one, got {type(model).__name__}.")
+    check_instance(loss_fn, "loss_fn", "record_pass", "MSELoss()")
     loss_fn = MSELoss() if loss_fn is None else loss_fn
     model.zero_grad()
     activations = []
@@ -228,7 +233,8 @@ def gradient_profile(depth: int, activation="sigmoid", init="naive", architectur
     x: (batch, width), y: (batch, 1); returns the ``PassRecord`` (``.grad_norms`` has ``depth``
     entries, first layer first).
     """
-    rng = np.random.default_rng(seed)
+    rng = generator(None, seed, "gradient_profile")
+    batch = check_positive_int(batch, "batch", "gradient_profile")
     model = deep_mlp(depth, width, activation, init, architecture, rng=rng)
     x = rng.standard_normal((batch, width))
     y = rng.standard_normal((batch, 1))
@@ -298,7 +304,7 @@ def sine_task(n: int = 128, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
     x: (n, 1), y: (n, 1).
     """
-    rng = np.random.default_rng(seed)
+    rng = generator(None, seed, "sine_task")
     x = rng.uniform(-3.0, 3.0, size=(check_positive_int(n, "n", "sine_task"), 1))
     return x, np.sin(x)
 
@@ -356,6 +362,14 @@ def profile_table(configs, depth: int = 10, **kwargs) -> str:
 
     configs: a list of 3-tuples for ``gradient_profile``; extra keywords go to it too.
     """
+    try:
+        configs = [tuple(c) for c in configs]
+    except TypeError:
+        raise TypeError("profile_table: configs must be a list of (activation, init, architecture) triples, "
+                        f"e.g. [('sigmoid', 'naive', 'plain')], got {type(configs).__name__}.") from None
+    for i, c in enumerate(configs):
+        if len(c) != 3:
+            raise ValueError(f"profile_table: configs[{i}] must be (activation, init, architecture), got {c!r}.")
     lines = []
     for activation, init, architecture in configs:
         r = gradient_profile(depth, activation, init, architecture, **kwargs)

@@ -19,6 +19,7 @@ from bplib._validate import (
     check_finite,
     check_ndim,
     check_nonempty,
+    check_number,
     check_reduction,
     check_same_shape,
     class_labels,
@@ -46,7 +47,11 @@ def linear_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None):
     # as x @ W.T; with OpenBLAS this order runs ~3% faster (benchmarks/bench_mlp.py).
     out = (W @ x.T).T
     if b is not None:
-        out += b  # in place: out is a new array, and a second (N, M) array would cost a pass
+        try:
+            out += b  # in place: out is a new array, and a second (N, M) array would cost a pass
+        except ValueError:  # only a wrong b gets here, so the usual call pays nothing for the check
+            raise ValueError(f"linear_forward: b has shape {np.shape(b)} but W has shape {W.shape}; "
+                             f"expected b of shape ({W.shape[0]},), one bias per output.") from None
     return out, (x, W, b is not None)
 
 
@@ -58,11 +63,29 @@ def linear_backward(dout: np.ndarray, cache, input_grad: bool = True):
     None): when x is the data, nobody needs its gradient, and that matmul is a third of the work.
     dx is computed in column form, W.T δ (chapter 5), for the same reason as the forward pass.
     """
-    x, W, has_bias = cache
-    dx = (W.T @ dout.T).T if input_grad else None
-    dW = dout.T @ x
+    try:
+        x, W, has_bias = cache
+    except (TypeError, ValueError):
+        raise TypeError("linear_backward: cache must be the (x, W, has_bias) that linear_forward returned "
+                        f"with its output, got {type(cache).__name__}; run linear_forward first.") from None
+    try:
+        dx = (W.T @ dout.T).T if input_grad else None
+        dW = dout.T @ x
+    except (ValueError, TypeError, AttributeError):  # the usual call pays nothing for this check
+        raise ValueError(f"linear_backward: dout has shape {np.shape(dout)}, expected "
+                         f"({x.shape[0]}, {W.shape[0]}), the shape of linear_forward's output.") from None
     db = dout.sum(axis=0) if has_bias else None
     return dx, dW, db
+
+
+def _retry_as_array(x, where: str) -> np.ndarray:
+    """``x`` converted once a numpy operation refused it: lists work, strings get a clear error."""
+    return as_float_array(x, "x", where)
+
+
+def _dout_mismatch(where: str, dout, shape: tuple) -> ValueError:
+    return ValueError(f"{where}: dout has shape {np.shape(dout)} but the forward output had shape {shape}; "
+                      "dout must have the output's shape.")
 
 
 # ------------------------------------------------------------------- activations
@@ -71,8 +94,13 @@ def linear_backward(dout: np.ndarray, cache, input_grad: bool = True):
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function ``1 / (1 + exp(-x))``, computed without overflow for any x."""
     # exp of a non-positive number never overflows: use exp(-|x|) on both branches.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    try:
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    except TypeError:  # a list or a string: never the case in a training loop
+        x = _retry_as_array(x, "sigmoid")
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_forward(x: np.ndarray):
@@ -84,55 +112,88 @@ def sigmoid_forward(x: np.ndarray):
 def sigmoid_backward(dout: np.ndarray, cache) -> np.ndarray:
     """``dx = dout * out * (1 - out)``; same shape as dout."""
     out = cache
-    return dout * out * (1.0 - out)
+    try:
+        return dout * out * (1.0 - out)
+    except ValueError:
+        raise _dout_mismatch("sigmoid_backward", dout, np.shape(out)) from None
 
 
 def tanh_forward(x: np.ndarray):
     """``out = tanh(x)``; any shape. The cache is ``out``: ``tanh'(x) = 1 - tanh(x)^2``."""
-    out = np.tanh(x)
+    try:
+        out = np.tanh(x)
+    except TypeError:
+        out = np.tanh(_retry_as_array(x, "tanh_forward"))
     return out, out
 
 
 def tanh_backward(dout: np.ndarray, cache) -> np.ndarray:
     """``dx = dout * (1 - out^2)``; same shape as dout."""
     out = cache
-    return dout * (1.0 - out**2)
+    try:
+        return dout * (1.0 - out**2)
+    except ValueError:
+        raise _dout_mismatch("tanh_backward", dout, np.shape(out)) from None
 
 
 def relu_forward(x: np.ndarray):
     """``out = max(0, x)``; any shape. The cache is the mask ``x > 0``."""
-    mask = x > 0
+    try:
+        mask = x > 0
+    except TypeError:
+        x = _retry_as_array(x, "relu_forward")
+        mask = x > 0
     return x * mask, mask
 
 
 def relu_backward(dout: np.ndarray, cache) -> np.ndarray:
     """``dx = dout`` where the input was positive, 0 elsewhere (we take ReLU'(0) = 0, as PyTorch)."""
     mask = cache
-    return dout * mask
+    try:
+        return dout * mask
+    except ValueError:
+        raise _dout_mismatch("relu_backward", dout, np.shape(mask)) from None
 
 
 def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.01):
     """``out = x`` where x > 0, ``negative_slope * x`` elsewhere; any shape."""
-    mask = x > 0
-    return np.where(mask, x, negative_slope * x), (mask, negative_slope)
+    try:
+        mask = x > 0
+        return np.where(mask, x, negative_slope * x), (mask, negative_slope)
+    except TypeError:
+        x = _retry_as_array(x, "leaky_relu_forward")
+        negative_slope = check_number(negative_slope, "negative_slope", "leaky_relu_forward")
+        mask = x > 0
+        return np.where(mask, x, negative_slope * x), (mask, negative_slope)
 
 
 def leaky_relu_backward(dout: np.ndarray, cache) -> np.ndarray:
     """``dx = dout`` where x > 0, ``negative_slope * dout`` elsewhere."""
     mask, negative_slope = cache
-    return np.where(mask, dout, negative_slope * dout)
+    try:
+        return np.where(mask, dout, negative_slope * dout)
+    except ValueError:
+        raise _dout_mismatch("leaky_relu_backward", dout, np.shape(mask)) from None
 
 
 def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     """Probabilities ``exp(z) / sum(exp(z))`` along ``axis``; shifting by the max keeps exp finite."""
-    shifted = logits - logits.max(axis=axis, keepdims=True)
+    try:
+        shifted = logits - logits.max(axis=axis, keepdims=True)
+    except AttributeError:  # a list: converted only when it is not already an array
+        logits = as_float_array(logits, "logits", "softmax")
+        shifted = logits - logits.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     """``log softmax(z)`` via log-sum-exp: finite even for logits of ±1000."""
-    shifted = logits - logits.max(axis=axis, keepdims=True)
+    try:
+        shifted = logits - logits.max(axis=axis, keepdims=True)
+    except AttributeError:
+        logits = as_float_array(logits, "logits", "log_softmax")
+        shifted = logits - logits.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -145,7 +206,10 @@ def softmax_forward(logits: np.ndarray):
 def softmax_backward(dout: np.ndarray, cache) -> np.ndarray:
     """Jacobian-vector product of softmax: ``dx = p * (dout - sum(dout * p))`` row by row."""
     p = cache
-    return p * (dout - (dout * p).sum(axis=-1, keepdims=True))
+    try:
+        return p * (dout - (dout * p).sum(axis=-1, keepdims=True))
+    except ValueError:
+        raise _dout_mismatch("softmax_backward", dout, np.shape(p)) from None
 
 
 # ------------------------------------------------------------------------ losses
@@ -163,6 +227,10 @@ def _reduce(per_element: np.ndarray, reduction: str, count: int):
 def _upstream(dloss, reduction: str, shape: tuple) -> np.ndarray | float:
     """The gradient arriving at the loss: 1 for a scalar loss, an array for reduction='none'."""
     if reduction != "none":
+        if dloss is not None:
+            raise ValueError(f"loss backward: dloss is only used with reduction='none' (one upstream "
+                             f"gradient per element), but reduction is {reduction!r}; multiply the "
+                             "returned gradient by a scalar instead, or use reduction='none'.")
         return 1.0
     if dloss is None:
         return np.ones(shape)

@@ -10,9 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from bplib._validate import check_callable, check_number
+
 
 def central_difference(f: Callable[[float], float], x: float, h: float = 1e-5) -> float:
     """``(f(x + h) - f(x - h)) / 2h``, the numeric derivative (error O(h^2))."""
+    check_callable(f, "f", "central_difference", "lambda u: u * u")
+    x = check_number(x, "x", "central_difference")
+    if check_number(h, "h", "central_difference") <= 0:
+        raise ValueError(f"central_difference: h must be a positive step such as 1e-5, got {h!r}; "
+                         "h = 0 divides by zero.")
     return (f(x + h) - f(x - h)) / (2.0 * h)
 
 
@@ -29,12 +38,18 @@ def _gate_args(name: str, inputs: Sequence[float], upstream: Sequence[float] | N
     if name not in GATE_RULES:
         raise ValueError(f"gate: unknown gate {name!r}; choose one of {list(GATE_RULES)}.")
     n_in, n_out = _ARITY[name]
-    inputs = tuple(float(v) for v in inputs)
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (Sequence, np.ndarray)):
+        raise TypeError(f"gate {name!r}: inputs must be a list of numbers such as [2.0, -3.0], "
+                        f"got {type(inputs).__name__}; for one input write [x].")
+    inputs = tuple(check_number(v, f"inputs[{i}]", f"gate {name!r}") for i, v in enumerate(inputs))
     if len(inputs) != n_in:
         raise ValueError(f"gate {name!r} takes {n_in} input(s), got {len(inputs)}.")
     if upstream is None:
         return inputs
-    upstream = tuple(float(g) for g in upstream)
+    if isinstance(upstream, (str, bytes)) or not isinstance(upstream, (Sequence, np.ndarray)):
+        raise TypeError(f"gate {name!r}: upstream must be a list of numbers, one per output, "
+                        f"got {type(upstream).__name__}; for one output write [g].")
+    upstream = tuple(check_number(g, f"upstream[{i}]", f"gate {name!r}") for i, g in enumerate(upstream))
     if len(upstream) != n_out:
         raise ValueError(f"gate {name!r} has {n_out} output(s), so it needs {n_out} upstream "
                          f"gradient(s), got {len(upstream)}.")

@@ -10,11 +10,13 @@ a Module, a Loss, a functional (forward, backward) pair or a function, at every 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bplib import functional as F
+from bplib._validate import generator
 from bplib.layers.activations import LeakyReLU, ReLU
 from bplib.layers.losses import Loss
 from bplib.layers.module import Module
@@ -24,7 +26,11 @@ METHODS = ("central", "forward")
 
 def rel_error(a, b) -> float:
     """Largest elementwise ``|a - b| / max(1e-8, |a| + |b|)`` (CS231n's measure)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"rel_error: a and b must be numbers or arrays of numbers, got {type(a).__name__} "
+                        f"and {type(b).__name__}.") from None
     if a.shape != b.shape:
         raise ValueError(f"rel_error: shapes differ, {a.shape} vs {b.shape}.")
     if a.size == 0:
@@ -64,6 +70,22 @@ def _check_nudgeable(x, name: str, where: str) -> np.ndarray:
     return x
 
 
+def _check_zero_argument_function(f, where: str) -> None:
+    """``f`` is called as ``f()`` (it reads x, which is nudged in place); say so if it wants an argument."""
+    if not callable(f):
+        raise TypeError(f"{where}: f must be a function of no arguments that reads x, e.g. "
+                        f"lambda: loss(x), got {type(f).__name__}.")
+    try:
+        required = [p for p in inspect.signature(f).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):  # builtins without a signature: let the call decide
+        return
+    if required:
+        raise TypeError(f"{where}: f is called with no arguments (x is nudged in place and f reads it), but "
+                        f"f needs {len(required)} ({', '.join(p.name for p in required)}); wrap it: "
+                        "lambda: f(x).")
+
+
 def _check_coords(coords, where: str) -> int | None:
     if coords is None:
         return None
@@ -76,6 +98,9 @@ def _check_coords(coords, where: str) -> int | None:
 def random_coords(shape: tuple[int, ...], k: int | None, rng: np.random.Generator) -> list[tuple]:
     """``k`` distinct random indices into an array of ``shape`` (all of them, in order, if k is None)."""
     size = int(np.prod(shape))
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
+        raise ValueError(f"random_coords: k must be a positive whole number of indices to draw, or None for "
+                         f"all of them; got {k!r}.")
     if k is None or k >= size:
         return list(np.ndindex(*shape))
     flat = np.sort(rng.choice(size, size=k, replace=False))
@@ -122,6 +147,7 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5, method: str = "central
     """
     h, method = _check_step(h, "numerical_gradient"), _check_method(method, "numerical_gradient")
     x = _check_nudgeable(x, "x", "numerical_gradient")
+    _check_zero_argument_function(f, "numerical_gradient")
     indices = list(np.ndindex(*x.shape))
     values, _ = _differences(lambda: _scalar(f(), "numerical_gradient"), x, h, float, method, indices)
     return _scatter(x.shape, indices, values)
@@ -140,11 +166,18 @@ def numerical_gradient_array(f, x: np.ndarray, dout: np.ndarray, h: float = 1e-5
     h = _check_step(h, "numerical_gradient_array")
     method = _check_method(method, "numerical_gradient_array")
     x = _check_nudgeable(x, "x", "numerical_gradient_array")
+    _check_zero_argument_function(f, "numerical_gradient_array")
     indices = list(np.ndindex(*x.shape))
     # Subtract the two outputs before weighting by dout (as CS231n does): entries that the nudge
     # does not change cancel exactly, instead of leaving the round-off of the whole sum behind.
-    values, _ = _differences(lambda: np.array(f(), dtype=float), x, h,
-                             lambda diff: np.sum(diff * dout), method, indices)
+    try:
+        values, _ = _differences(lambda: np.array(f(), dtype=float), x, h,
+                                 lambda diff: np.sum(diff * dout), method, indices)
+    except ValueError as exc:
+        if "broadcast" not in str(exc):
+            raise
+        raise ValueError(f"numerical_gradient_array: dout has shape {np.shape(dout)} but f() returns shape "
+                         f"{np.shape(f())}; dout must have the shape of f's output.") from None
     return _scatter(x.shape, indices, values)
 
 
@@ -489,7 +522,10 @@ def gradcheck(fn, inputs, *, h: float = 1e-5, tol: float = 1e-7, seed: int = 0, 
     if isinstance(inputs, list):
         raise TypeError("gradcheck: inputs is a list. Pass one input as a numpy array, np.array(...), or "
                         "several inputs as a tuple, (x, y); a list could mean either.")
-    rng = rng if rng is not None else np.random.default_rng(seed)
+    rng = generator(rng, seed, "gradcheck")
+    if isinstance(fn, type):
+        raise TypeError(f"gradcheck: fn is the class {fn.__name__}, not an instance; build one first, "
+                        f"e.g. gradcheck({fn.__name__}(...), x).")
     check = _Check(h, method, coords, rng, promote)
     inputs = _as_tuple(inputs)
     kink_layers: set = set()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bplib import functional as F
-from bplib._validate import as_float_array, check_ndim, check_positive_int
+from bplib._validate import as_float_array, check_ndim, check_number, check_positive_int, generator
 from bplib.layers import Linear, Loss, Sequential, Sigmoid
 
 __all__ = ["SumSquaredError", "network_1986", "sweeps_to_solve", "SweepResult",
@@ -61,8 +61,14 @@ def network_1986(sizes: Iterable[int] = (6, 2, 1), seed: int | None = None,
     sizes (6, 2, 1) gives Linear(6->2), Sigmoid, Linear(2->1), Sigmoid; biases are random too,
     since the paper treats a bias as the weight from a unit that is always on.
     """
-    sizes = list(sizes)
-    rng = rng if rng is not None else np.random.default_rng(seed)
+    where = "network_1986"
+    sizes = [check_positive_int(s, f"sizes[{i}]", where) for i, s in enumerate(sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"{where}: sizes needs at least an input and an output width, e.g. (6, 2, 1), got {sizes}.")
+    rng = generator(rng, seed, where)
+    if check_number(init_range, "init_range", where) < 0:
+        raise ValueError(f"{where}: init_range must be >= 0 (weights start in U(-r, r), the paper used 0.3), "
+                         f"got {init_range!r}.")
     drawn = _initial_weights(sizes, rng, init_range)
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
@@ -153,7 +159,18 @@ def sweeps_to_solve(x, y, hidden: int = 2, seeds: Iterable[int] = range(20), lr:
         raise ValueError(f"sweeps_to_solve: y must hold one target per row of x ({len(x)}), "
                          f"got shape {target.shape}.")
     target = target.reshape(len(x), 1)
-    max_sweeps = check_positive_int(max_sweeps, "max_sweeps", "sweeps_to_solve")
+    where = "sweeps_to_solve"
+    max_sweeps = check_positive_int(max_sweeps, "max_sweeps", where)
+    hidden = check_positive_int(hidden, "hidden", where)
+    if check_number(lr, "lr", where) <= 0:
+        raise ValueError(f"{where}: lr must be > 0, got {lr!r}; with lr <= 0 no run can learn.")
+    if not 0 <= check_number(momentum, "momentum", where) < 1:
+        raise ValueError(f"{where}: momentum must be in [0, 1), got {momentum!r}; the paper used 0.9.")
+    if check_number(init_range, "init_range", where) < 0:
+        raise ValueError(f"{where}: init_range must be >= 0, got {init_range!r}.")
+    if isinstance(seeds, (int, np.integer)):
+        raise TypeError(f"{where}: seeds must be a list of seeds, e.g. range({seeds}) for {seeds} runs, "
+                        f"got the single number {seeds}.")
     seeds = np.array(list(seeds), dtype=np.int64)
     if seeds.size == 0:
         raise ValueError("sweeps_to_solve: seeds is empty; pass at least one seed, e.g. range(20).")

@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from bplib._validate import check_number
+
 _GAINS = {
     "linear": 1.0,
     "identity": 1.0,
@@ -27,6 +29,7 @@ _GAINS = {
 def calculate_gain(nonlinearity: str, negative_slope: float = 0.01) -> float:
     """The recommended scale for a nonlinearity (``torch.nn.init.calculate_gain``)."""
     if nonlinearity == "leaky_relu":
+        negative_slope = check_number(negative_slope, "negative_slope", "calculate_gain")
         return math.sqrt(2.0 / (1.0 + negative_slope**2))
     if nonlinearity not in _GAINS:
         raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; "
@@ -57,6 +60,21 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _float_dtype(dtype, where: str):
+    """Random weights need a floating-point dtype: casting to int rounds almost all of them to 0."""
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"{where}: dtype must be a floating-point type (np.float64 or np.float32), "
+                        f"got {np.dtype(dtype)}; random weights cast to integers are rounded to -1, 0 or 1.")
+    return dtype
+
+
+def _fan(fan: int, which: str, shape, where: str) -> int:
+    if fan == 0:
+        raise ValueError(f"{where}: shape {tuple(shape)} has {which} = 0, so the scale 1/sqrt({which}) "
+                         "is undefined; every dimension of a weight must be at least 1.")
+    return fan
+
+
 def _rng(rng) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
@@ -73,36 +91,41 @@ def zeros(shape, rng=None, dtype=np.float64) -> np.ndarray:
 
 def normal(shape, rng=None, mean: float = 0.0, std: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Samples from ``N(mean, std^2)``."""
-    if not np.isfinite(std) or std < 0:
+    mean, std = check_number(mean, "mean", "normal"), check_number(std, "std", "normal")
+    if std < 0:
         raise ValueError(f"normal: std must be a finite number >= 0, got {std!r}.")
-    return _rng(rng).normal(mean, std, size=_shape(shape, "normal")).astype(dtype)
+    return _rng(rng).normal(mean, std, size=_shape(shape, "normal")).astype(_float_dtype(dtype, "normal"))
 
 
 def uniform(shape, rng=None, low: float = -1.0, high: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Samples from ``U(low, high)``."""
-    if not (np.isfinite(low) and np.isfinite(high)) or low > high:
+    low, high = check_number(low, "low", "uniform"), check_number(high, "high", "uniform")
+    if low > high:
         raise ValueError(f"uniform: need finite low <= high, got low={low!r}, high={high!r}.")
-    return _rng(rng).uniform(low, high, size=_shape(shape, "uniform")).astype(dtype)
+    return _rng(rng).uniform(low, high, size=_shape(shape, "uniform")).astype(_float_dtype(dtype, "uniform"))
 
 
 def xavier_uniform(shape, rng=None, gain: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = fans(shape)
-    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    gain = check_number(gain, "gain", "xavier_uniform")
+    a = gain * math.sqrt(6.0 / _fan(fan_in + fan_out, "fan_in + fan_out", shape, "xavier_uniform"))
     return uniform(shape, rng, -a, a, dtype)
 
 
 def xavier_normal(shape, rng=None, gain: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = fans(shape)
-    return normal(shape, rng, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), dtype)
+    gain = check_number(gain, "gain", "xavier_normal")
+    fan = _fan(fan_in + fan_out, "fan_in + fan_out", shape, "xavier_normal")
+    return normal(shape, rng, 0.0, gain * math.sqrt(2.0 / fan), dtype)
 
 
 def _he_std(shape, mode: str, nonlinearity: str, negative_slope: float) -> float:
     fan_in, fan_out = fans(shape)
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}.")
-    fan = fan_in if mode == "fan_in" else fan_out
+    fan = _fan(fan_in if mode == "fan_in" else fan_out, mode, shape, "he_normal/he_uniform")
     return calculate_gain(nonlinearity, negative_slope) / math.sqrt(fan)
 
 
@@ -121,7 +144,7 @@ def he_normal(shape, rng=None, mode: str = "fan_in", nonlinearity: str = "relu",
 
 def lecun_uniform(shape, rng=None, dtype=np.float64) -> np.ndarray:
     """PyTorch's default for ``nn.Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (LeCun et al. 1998)."""
-    bound = 1.0 / math.sqrt(fans(shape)[0])
+    bound = 1.0 / math.sqrt(_fan(fans(shape)[0], "fan_in", shape, "lecun_uniform"))
     return uniform(shape, rng, -bound, bound, dtype)
 
 

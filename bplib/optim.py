@@ -13,12 +13,14 @@ Two small 2-D surfaces (an ill-conditioned quadratic and Rosenbrock's valley) an
 from __future__ import annotations
 
 import math
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from bplib._validate import check_bool, check_callable
 from bplib.layers.module import Module, Parameter
 
 __all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Optimizer", "clip_grad_norm_", "clip_grad_value_",
@@ -156,7 +158,7 @@ class SGD(Optimizer):
         if nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0 "
                              f"(got momentum={momentum}, dampening={dampening}).")
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool(nesterov, "nesterov", "SGD")
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict) -> None:
         if self.weight_decay != 0:
@@ -201,7 +203,7 @@ class RMSprop(Optimizer):
         self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", "RMSprop")
         self.momentum = _check_fraction(momentum, "momentum", "RMSprop",
                                         "the share of the velocity each step keeps")
-        self.centered = bool(centered)
+        self.centered = check_bool(centered, "centered", "RMSprop")
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict) -> None:
         if not state:
@@ -367,6 +369,10 @@ def clip_grad_value_(params, clip_value: float) -> None:
     """
     params = _parameter_list(params, "clip_grad_value_")
     clip_value = _check_nonnegative(clip_value, "clip_value", "clip_grad_value_")
+    if clip_value == 0:
+        warnings.warn("clip_grad_value_: clip_value=0 sets every gradient to 0, so the next step changes "
+                      "nothing; a useful clip value is a little below the usual size of a gradient entry.",
+                      stacklevel=2)
     for p in params:
         np.clip(p.grad, -clip_value, clip_value, out=p.grad)
 
@@ -451,10 +457,30 @@ def optimizer_path(surface: Surface, make_optimizer: Callable[[list[Parameter]],
     ``lambda ps: SGD(ps, lr=0.1, momentum=0.9)``. A path that leaves the surface (overflow)
     stops early, so it may be shorter.
     """
+    where = "optimizer_path"
     if isinstance(surface, str):
+        if surface not in SURFACES:
+            raise ValueError(f"{where}: unknown surface {surface!r}; choose one of {sorted(SURFACES)} "
+                             "or pass a Surface.")
         surface = SURFACES[surface]
-    p = Parameter(np.array(surface.start if start is None else start, dtype=float), "w")
+    elif not isinstance(surface, Surface):
+        raise TypeError(f"{where}: surface must be a Surface or one of {sorted(SURFACES)}, "
+                        f"got {type(surface).__name__}.")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"{where}: steps must be a whole number >= 0, got {steps!r}.")
+    if isinstance(make_optimizer, Optimizer):
+        raise TypeError(f"{where}: make_optimizer must be a function that builds the optimiser from the "
+                        f"parameter list, got a ready {type(make_optimizer).__name__}; write e.g. "
+                        "lambda ps: SGD(ps, lr=0.1).")
+    check_callable(make_optimizer, "make_optimizer", where, "lambda ps: SGD(ps, lr=0.1)")
+    start = np.array(surface.start if start is None else start, dtype=float)
+    if start.shape != (2,):
+        raise ValueError(f"{where}: start must be a point (w1, w2) on the 2-D surface, got shape {start.shape}.")
+    p = Parameter(start, "w")
     opt = make_optimizer([p])
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"{where}: make_optimizer returned a {type(opt).__name__}, not an optimiser; "
+                        "write e.g. lambda ps: SGD(ps, lr=0.1).")
     path = [p.data.copy()]
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):

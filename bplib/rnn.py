@@ -32,10 +32,13 @@ import numpy as np
 from bplib import init as initialisers
 from bplib._validate import (
     as_float_array,
+    check_callable,
     check_finite,
+    check_instance,
     check_ndim,
     check_nonempty,
     check_positive_int,
+    generator,
 )
 from bplib.layers.memory import cache_bytes
 from bplib.layers.module import Module, Parameter
@@ -48,6 +51,7 @@ def spectral_radius(W: np.ndarray) -> float:
     W = np.asarray(W, dtype=np.float64)
     if W.ndim != 2 or W.shape[0] != W.shape[1]:
         raise ValueError(f"spectral_radius: W must be a square matrix (H, H), got shape {W.shape}.")
+    check_finite(W, "W", "spectral_radius")
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
@@ -69,7 +73,16 @@ def rnn_step_forward(x: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: 
 
     x: (N, D), h_prev: (N, H), W_xh: (H, D), W_hh: (H, H), b_h: (H,) -> h: (N, H), cache.
     """
-    h = _activate(x @ W_xh.T + h_prev @ W_hh.T + b_h, nonlinearity)
+    if nonlinearity not in NONLINEARITIES:
+        raise ValueError(f"rnn_step_forward: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}.")
+    try:
+        z = x @ W_xh.T + h_prev @ W_hh.T + b_h
+    except ValueError:  # only a wrong shape gets here: the usual call pays nothing for this message
+        raise ValueError(
+            f"rnn_step_forward: shapes do not fit; expected x (N, D), h_prev (N, H), W_xh (H, D), W_hh (H, H) "
+            f"and b_h (H,), got x {np.shape(x)}, h_prev {np.shape(h_prev)}, W_xh {np.shape(W_xh)}, "
+            f"W_hh {np.shape(W_hh)}, b_h {np.shape(b_h)}.") from None
+    h = _activate(z, nonlinearity)
     return h, (x, h_prev, W_xh, W_hh, h, nonlinearity)
 
 
@@ -98,8 +111,7 @@ class RNN(Module):
             raise ValueError(
                 f"{where}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}.")
         self.nonlinearity = nonlinearity
-        if rng is None:
-            rng = np.random.default_rng(seed)
+        rng = generator(rng, seed, where)
         H, D, bound = hidden_size, input_size, 1.0 / np.sqrt(hidden_size)
         self.W_xh = Parameter(initialisers.uniform((H, D), rng, -bound, bound, dtype), "W_xh")
         self.W_hh = Parameter(initialisers.uniform((H, H), rng, -bound, bound, dtype), "W_hh")
@@ -317,6 +329,7 @@ def chunked_bptt(rnn: RNN, x: np.ndarray, k: int, head: Head, h0: np.ndarray | N
     x = as_float_array(x, "x", where, dtype=rnn.W_hh.data.dtype)
     check_ndim(x, 3, "x", where, "(N, T, D) = (batch, time steps, features)")
     k = check_positive_int(k, "k", where)
+    check_callable(head, "head", where, "last_step_head(readout, loss_fn, y, T)")
     run = ChunkedRun(h=h0, chunks=chunk_bounds(x.shape[1], k))
     for i, (start, stop) in enumerate(run.chunks):
         # a copy, so that the layer keeps this chunk of the input only, not a view of all of x
@@ -337,6 +350,10 @@ def last_step_head(readout: Module, loss_fn, y: np.ndarray, T: int) -> Head:
 
     Chunks that end before step T get loss 0 and no gradient; y: (N, outputs).
     """
+    where = "last_step_head"
+    T = check_positive_int(T, "T (the number of time steps)", where)
+    check_instance(loss_fn, "loss_fn", where, "MSELoss()")
+    check_instance(readout, "readout", where, "Linear(H, 1)")
     def head(hs: np.ndarray, start: int, stop: int) -> tuple[float, np.ndarray]:
         dhs = np.zeros_like(hs)
         if stop < T:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bplib._validate import as_float_array, check_finite, check_positive_int, generator
+from bplib._validate import (
+    as_float_array,
+    check_bool,
+    check_finite,
+    check_instance,
+    check_positive_int,
+    generator,
+)
 from bplib.layers.containers import Sequential
 from bplib.layers.linear import Linear
 from bplib.layers.losses import BCEWithLogitsLoss
@@ -91,7 +98,11 @@ def accuracy(pred: np.ndarray, y: np.ndarray, logits: bool = False) -> float | N
     pred (N, C) with integer labels y (N,): argmax; pred (N, 1) with 0/1 targets y (N,) or (N, 1):
     threshold at 0.5 (at 0 when ``logits``).
     """
+    logits = check_bool(logits, "logits", "accuracy")
     pred, y = np.asarray(pred), np.asarray(y)
+    if pred.size == 0 or y.size == 0:
+        raise ValueError(f"accuracy: pred (shape {pred.shape}) and y (shape {y.shape}) must hold at least "
+                         "one example; the accuracy of an empty set is undefined.")
     if pred.ndim >= 1 and y.ndim >= 1 and len(pred) != len(y):
         raise ValueError(f"accuracy: pred has {len(pred)} rows but y has {len(y)}; they must match "
                          "row for row.")
@@ -110,6 +121,11 @@ def compute_gradients(model: Module, loss_fn, x, y) -> dict[str, np.ndarray]:
 
     The parameters' ``.grad`` are zeroed first and hold these gradients afterwards.
     """
+    where = "compute_gradients"
+    check_instance(model, "model", where, "bp.MLP([2, 16, 1])")
+    if not isinstance(model, Module):
+        raise TypeError(f"{where}: model must be a bplib Module (e.g. bp.MLP(...)), got {type(model).__name__}.")
+    check_instance(loss_fn, "loss_fn", where, "bp.MSELoss()")
     model.zero_grad()
     loss_fn(model(x), y)
     model.backward(loss_fn.backward())
@@ -209,6 +225,7 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
     ``max_grad_norm`` clips the total gradient norm before each update.
     """
     callbacks = list(callbacks)
+    shuffle = check_bool(shuffle, "shuffle", "fit")
     x, y, epochs, batch_size = _check_inputs(model, loss_fn, optimizer, x, y, epochs, batch_size,
                                              callbacks, validation, max_grad_norm)
     rng = generator(rng, seed, "fit")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bplib._validate import check_positive_int, generator
 from bplib.autodiff.scalar import Value
 
 _ACTIVATIONS = {"tanh": Value.tanh, "relu": Value.relu, "sigmoid": Value.sigmoid}
@@ -23,7 +24,8 @@ class ScalarMLP:
                  rng: np.random.Generator | None = None, seed: int | None = None):
         if len(sizes) < 2:
             raise ValueError(f"ScalarMLP needs an input and an output size, got {list(sizes)}.")
-        rng = np.random.default_rng(seed) if rng is None else rng
+        sizes = [check_positive_int(s, f"sizes[{i}]", "ScalarMLP") for i, s in enumerate(sizes)]
+        rng = generator(rng, seed, "ScalarMLP")
         arrays = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
             bound = math.sqrt(6.0 / (fan_in + fan_out))  # Xavier-uniform, MLP's default for tanh

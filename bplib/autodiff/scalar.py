@@ -289,6 +289,9 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search with an explicit stack, so a chain of a million operations
     needs no recursion.
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"topological_order: root must be a Value (the output of the graph), "
+                        f"got {type(root).__name__}.")
     order: list[Value] = []
     seen = {root}  # Values hash by identity
     stack = [(root, iter(root._inputs))]

@@ -12,13 +12,14 @@ import itertools
 
 import numpy as np
 
-from bplib._validate import check_positive_int, generator
+from bplib._validate import check_number, check_positive_int, generator
 
 __all__ = ["xor", "spirals", "moons", "symmetry_1986", "is_mirror_symmetric"]
 
 
 def _check_noise(noise: float, where: str) -> float:
-    if not np.isfinite(noise) or noise < 0:
+    noise = check_number(noise, "noise", where)
+    if noise < 0:
         raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise!r}.")
     return float(noise)
 
@@ -56,6 +57,7 @@ def spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.2, turn
     if k < 2:
         raise ValueError(f"spirals: n_classes must be at least 2, got {k}.")
     noise = _check_noise(noise, "spirals")
+    turns = check_number(turns, "turns", "spirals")
     gen = generator(rng, seed, "spirals")
     x = np.empty((n * k, 2))
     y = np.repeat(np.arange(k), n)

@@ -62,6 +62,8 @@ def digits(test_fraction: float = 0.2, seed: int = 0
     fraction = _check_fraction(test_fraction)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"digits: seed must be a whole number, got {type(seed).__name__}.")
+    if seed < 0:
+        raise ValueError(f"digits: seed must be a whole number >= 0, got {seed}.")
     x, y = _load()
     rng = np.random.default_rng(seed)
     train, test = [], []

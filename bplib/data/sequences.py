@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplib._validate import check_positive_int, generator
+from bplib._validate import check_number, check_positive_int, generator
 
 __all__ = ["delayed_recall", "adding_problem", "sine_waves"]
 
 
 def _check_nonnegative(value: float, name: str, where: str) -> float:
-    if not np.isfinite(value) or value < 0:
+    value = check_number(value, name, where)
+    if value < 0:
         raise ValueError(f"{where}: {name} must be a finite number >= 0, got {value!r}.")
     return float(value)
 
@@ -81,11 +82,17 @@ def sine_waves(n: int = 32, length: int = 50, dt: float = 0.2, frequencies: tupl
     n = check_positive_int(n, "n", "sine_waves")
     length = check_positive_int(length, "length", "sine_waves")
     noise = _check_nonnegative(noise, "noise", "sine_waves")
-    low, high = frequencies
+    try:
+        low, high = frequencies
+    except (TypeError, ValueError):
+        raise TypeError(f"sine_waves: frequencies must be a pair (low, high) of angular frequencies, "
+                        f"e.g. (0.5, 1.5), got {frequencies!r}.") from None
+    low = check_number(low, "frequencies[0]", "sine_waves")
+    high = check_number(high, "frequencies[1]", "sine_waves")
     if not 0 <= low <= high:
         raise ValueError(f"sine_waves: frequencies must be (low, high) with 0 <= low <= high, "
                          f"got {frequencies!r}.")
-    if not np.isfinite(dt) or dt <= 0:
+    if not np.isfinite(check_number(dt, "dt", "sine_waves")) or dt <= 0:
         raise ValueError(f"sine_waves: dt must be a positive time step, got {dt!r}.")
     gen = generator(rng, seed, "sine_waves")
     omega = gen.uniform(low, high, size=(n, 1))

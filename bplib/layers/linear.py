@@ -6,7 +6,7 @@ import numpy as np
 
 from bplib import functional as F
 from bplib import init as initialisers
-from bplib._validate import check_finite, check_positive_int, feature_rows, generator
+from bplib._validate import check_bool, check_finite, check_positive_int, feature_rows, generator
 from bplib.layers.module import Module, Parameter
 
 
@@ -25,6 +25,10 @@ class Linear(Module):
         self.in_features = check_positive_int(in_features, "in_features", where)
         self.out_features = check_positive_int(out_features, "out_features", where)
         rng = generator(rng, seed, where)
+        bias = check_bool(bias, "bias", where)
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(f"{where}: dtype must be a floating-point type (np.float64 or np.float32), "
+                            f"got {np.dtype(dtype)}; integer weights would round every update away.")
         scheme = initialisers.get_scheme(init)
         self.W = Parameter(scheme((out_features, in_features), rng, dtype=dtype), "W")
         self.b = None

@@ -26,6 +26,8 @@ class Parameter:
         if data is None:
             raise TypeError("Parameter: data is None; a Parameter needs an array of numbers, "
                             "e.g. Parameter(np.zeros((3, 2))).")
+        if not isinstance(name, str):
+            raise TypeError(f"Parameter: name must be a string such as 'W', got {name!r}.")
         self.data = as_float_array(data, "data", f"Parameter({name!r})" if name else "Parameter")
         self.grad = np.zeros_like(self.data)
         self.name = name

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplib._validate import check_finite, check_positive_int, feature_rows
+from bplib._validate import check_finite, check_number, check_positive_int, feature_rows
 from bplib.layers.module import Module, Parameter
 
 
@@ -56,6 +56,8 @@ class BatchNorm1d(Module):
         # rng and seed are accepted so every layer has the same signature; nothing here is random.
         where = f"BatchNorm1d({num_features!r})"
         self.num_features = check_positive_int(num_features, "num_features", where)
+        eps = check_number(eps, "eps", where)
+        momentum = check_number(momentum, "momentum", where)
         if not eps > 0:
             raise ValueError(f"{where}: eps must be positive (it keeps the division safe), "
                              f"got {eps!r}.")

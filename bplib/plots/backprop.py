@@ -41,7 +41,14 @@ def gradient_comparison(labels: list[str], backprop, numeric) -> Figure:
 def nudge_figure(model, loss_fn, x, y, name: str, index: tuple, nudge: float, span: float = 2.0) -> Figure:
     """Left: the loss as one weight is nudged, with the tangent given by backprop. Right: the network
     with edges coloured by their gradient and the nudged weight highlighted."""
-    param = dict(model.named_parameters())[name]
+    named = dict(model.named_parameters())
+    if name not in named:
+        raise ValueError(f"nudge_figure: the model has no parameter {name!r}; its parameters are {list(named)}.")
+    param = named[name]
+    index = tuple(index) if isinstance(index, (tuple, list)) else (index,)
+    if len(index) != param.data.ndim or not all(-n <= i < n for i, n in zip(index, param.data.shape)):
+        raise ValueError(f"nudge_figure: index {index} does not point into {name!r}, which has shape "
+                         f"{param.data.shape}.")
     model.zero_grad()
     loss0 = loss_fn(model(x), y)
     model.backward(loss_fn.backward())
@@ -90,7 +97,13 @@ def backward_step_figure(trace: BackpropTrace, step: int) -> Figure:
     Nodes show a[l] after the forward pass (step 0), then δ[l] for the layers reached; edges show
     dW[l] for the layers whose weight gradients are known. Uses the first example column.
     """
+    if not isinstance(trace, BackpropTrace):
+        raise TypeError(f"backward_step_figure: trace must be the BackpropTrace that bp.algorithm.backprop "
+                        f"returns, got {type(trace).__name__}.")
     K = trace.num_layers
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= K:
+        raise ValueError(f"backward_step_figure: step must be a whole number from 0 (forward pass only) to "
+                         f"K = {K} (every layer reached), got {step!r}.")
     sizes = [trace.a[0].shape[0]] + [trace.a[l].shape[0] for l in range(1, K + 1)]
     reached = range(K - step + 1, K + 1) if step else range(0)
     if step == 0:

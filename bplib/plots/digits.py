@@ -36,6 +36,8 @@ def _labels(y, n: int, name: str, where: str) -> np.ndarray:
 
 def _tile_grid(count: int, ncols: int, width: float, title: str):
     """A figure of ``count`` image axes in rows of ``ncols`` (extra cells switched off)."""
+    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"ncols must be a whole number >= 1 (images per row), got {ncols!r}.")
     nrows = max(1, math.ceil(count / ncols))
     fig, axes = new_figure(width, width / ncols * nrows * 1.15 + 0.5, nrows, ncols, squeeze=False)
     for k, ax in enumerate(axes.flat):
@@ -54,6 +56,9 @@ def digit_examples(x, y, per_class: int = 2, title: str = "Handwritten digits, 8
     """
     images = _images(x, "digit_examples")
     y = _labels(y, len(images), "y", "digit_examples")
+    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
+        raise ValueError(f"digit_examples: per_class must be a whole number >= 1 (images per digit), "
+                         f"got {per_class!r}.")
     classes = np.unique(y)
     fig, axes = _tile_grid(per_class * len(classes), len(classes), 7.0, title)
     for c_index, c in enumerate(classes):

@@ -64,6 +64,11 @@ def figure_to_png(fig: Figure, dpi: int = DPI, colors: int | None = None) -> byt
     colors: reduce to a palette of this many colours (about 3x smaller files, for the many
     pre-rendered frames of a static page); None keeps full colour and favours encoding speed.
     """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"figure_to_png: fig must be a matplotlib Figure, got {type(fig).__name__}; "
+                        "plot functions return one, e.g. fig = bp.plots.loss_curves(history).")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not dpi > 0:
+        raise ValueError(f"figure_to_png: dpi must be a positive number of dots per inch, got {dpi!r}.")
     image = figure_image(fig, dpi)
     buffer = io.BytesIO()
     if colors is None:

@@ -18,7 +18,14 @@ def surface_paths(surface: Surface | str, paths: dict[str, np.ndarray], arrows: 
 
     Arrows show the negative gradient, the direction plain gradient descent would step.
     """
-    surface = SURFACES[surface] if isinstance(surface, str) else surface
+    if isinstance(surface, str):
+        if surface not in SURFACES:
+            raise ValueError(f"surface_paths: unknown surface {surface!r}; choose one of {sorted(SURFACES)} "
+                             "or pass a Surface.")
+        surface = SURFACES[surface]
+    elif not isinstance(surface, Surface):
+        raise TypeError(f"surface_paths: surface must be a Surface or one of {sorted(SURFACES)}, "
+                        f"got {type(surface).__name__}.")
     fig, ax = (ax.figure, ax) if ax is not None else new_figure(6.5, 4.5)
     xs = np.linspace(*surface.xlim, 200)
     ys = np.linspace(*surface.ylim, 160)

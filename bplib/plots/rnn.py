@@ -132,6 +132,8 @@ def eigenvalues_figure(W: np.ndarray, ax=None, title: str | None = None,
     """Eigenvalues of a square matrix in the complex plane (dots), the circle of the largest
     modulus (dashed: the spectral radius) and the unit circle (grey)."""
     W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"eigenvalues_figure: W must be a square matrix (H, H), got shape {W.shape}.")
     if ax is None:
         fig, ax = new_figure(4.0, 4.0, layout=layout)
     else:

@@ -26,6 +26,12 @@ def new_figure(width: float = 6.0, height: float = 4.0, nrows: int = 1, ncols: i
     ``{"top": 0.7}`` for a two-line title; wspace: for 'fixed', the gap between columns as a
     fraction of the mean axes width.
     """
+    for name, size in (("width", width), ("height", height)):
+        if isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating)) or not size > 0:
+            raise ValueError(f"new_figure: {name} must be a positive number of inches, got {size!r}.")
+    for name, count in (("nrows", nrows), ("ncols", ncols)):
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"new_figure: {name} must be a whole number >= 1, got {count!r}.")
     if layout not in ("constrained", "fixed"):
         raise ValueError(f"new_figure: layout must be 'constrained' or 'fixed', got {layout!r}.")
     if margins and layout != "fixed":

@@ -14,7 +14,12 @@ __all__ = ["loss_curves", "decision_boundary", "gradient_norms", "gradient_norm_
 
 
 def _as_dict(histories) -> dict:
-    return histories if isinstance(histories, dict) else {"training": histories}
+    histories = histories if isinstance(histories, dict) else {"training": histories}
+    for label, h in histories.items():
+        if not hasattr(h, "epoch_loss"):
+            raise TypeError(f"expected a History (what bp.fit returns) or a dict {{label: History}}, "
+                            f"got {type(h).__name__} for {label!r}.")
+    return histories
 
 
 def loss_curves(histories, per: str = "epoch", log: bool = True, title: str = "Training loss",
@@ -175,6 +180,11 @@ def sweeps_histogram(sweeps, paper: int | None = 1425, unsolved: int = 0, bins: 
                      title: str = "Sweeps needed to learn symmetry") -> Figure:
     """Histogram of sweeps-to-solve over random starts, with the paper's single number marked."""
     sweeps = np.asarray(sweeps)
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"sweeps_histogram: bins must be a whole number >= 1, got {bins!r}.")
+    if sweeps.size == 0:
+        raise ValueError("sweeps_histogram: sweeps is empty; pass the sweeps of the solved runs "
+                         "(result.sweeps[result.sweeps >= 0]).")
     fig, ax = new_figure(6.5, 4)
     edges = np.geomspace(max(sweeps.min() * 0.9, 1), sweeps.max() * 1.1, bins + 1)
     ax.hist(sweeps, bins=edges, color=BLUE, alpha=0.8, edgecolor="white",

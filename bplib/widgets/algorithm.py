@@ -9,6 +9,9 @@ from bplib.widgets.explorer import Explorer, Slider
 
 def backward_pass_explorer(trace: BackpropTrace) -> Explorer:
     """Slider over the steps: 0 shows the stored forward pass, k shows δ and dW of the top k layers."""
+    if not isinstance(trace, BackpropTrace):
+        raise TypeError(f"backward_pass_explorer: trace must be the BackpropTrace that bp.algorithm.backprop "
+                        f"returns, got {type(trace).__name__}.")
     K = trace.num_layers
 
     def render(step: int = 0):

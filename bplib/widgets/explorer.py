@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import inspect
 import itertools
 import json
 from collections.abc import Callable, Sequence
@@ -89,6 +90,9 @@ class Choice:
         if self.value not in self.options:
             raise ValueError(f"Choice {self.name!r}: value {self.value!r} is not one of {self.options}.")
         self.labels = [str(o) for o in self.options] if self.labels is None else list(self.labels)
+        if len(self.labels) != len(self.options):
+            raise ValueError(f"Choice {self.name!r}: got {len(self.labels)} labels for {len(self.options)} "
+                             "options; give one label per option.")
 
     @property
     def values(self) -> list:
@@ -104,6 +108,21 @@ class Choice:
 Control = Slider | Choice
 
 
+def _check_control_names(render, controls) -> None:
+    """Every control must name a parameter of ``render`` (unless it takes ``**params``)."""
+    try:
+        parameters = inspect.signature(render).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return
+    name = getattr(render, "__name__", "render")
+    for c in controls:
+        if c.name not in parameters:
+            raise ValueError(f"Explorer: control {c.name!r} is not a parameter of {name}; "
+                             f"its parameters are {list(parameters)}.")
+
+
 class Explorer:
     """A figure function plus controls; displays live in a kernel and as frames on a static page.
 
@@ -116,8 +135,19 @@ class Explorer:
                  title: str = ""):
         if not alt:
             raise ValueError("Explorer: give an alt text describing the figure for readers who cannot see it.")
+        if not callable(render):
+            raise TypeError(f"Explorer: render must be a function render(**params) -> Figure, "
+                            f"got {type(render).__name__}.")
+        if isinstance(controls, (Slider, Choice)):
+            raise TypeError("Explorer: controls must be a list of Sliders and Choices; for one control "
+                            "write [control].")
+        controls = list(controls)
+        for i, c in enumerate(controls):
+            if not isinstance(c, (Slider, Choice)):
+                raise TypeError(f"Explorer: controls[{i}] is a {type(c).__name__}, not a Slider or Choice.")
+        _check_control_names(render, controls)
         self.render = render
-        self.controls = list(controls)
+        self.controls = controls
         self._frame_png: dict[tuple[int, ...], bytes] = {}  # the static frames, reused by the live view
         self.alt = alt
         self.title = title

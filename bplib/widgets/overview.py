@@ -14,6 +14,11 @@ def nudge_explorer(model, loss_fn, x, y, nudges=(-1.0, -0.5, 0.0, 0.5, 1.0)) -> 
 
     model: an MLP; loss_fn: a loss module; x, y: the data the loss is measured on.
     """
+    if isinstance(model, type) or not callable(getattr(model, "named_parameters", None)):
+        shown = f"the class {model.__name__}" if isinstance(model, type) else type(model).__name__
+        raise TypeError(f"nudge_explorer: model must be a network such as bp.MLP([2, 3, 1], seed=0), got {shown}.")
+    if isinstance(loss_fn, type):
+        raise TypeError(f"nudge_explorer: loss_fn is the class {loss_fn.__name__}; pass {loss_fn.__name__}().")
     weights = [(name, index) for name, p in model.named_parameters() if p.data.ndim == 2
                for index in np.ndindex(p.data.shape)]
     labels = [f"{name}[{i}, {j}]" for name, (i, j) in weights]

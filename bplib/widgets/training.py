@@ -47,6 +47,9 @@ def training_run(lr: float) -> tuple[MLP, History]:
 def render_training(epoch: int = 0, lr: float = 1.0) -> Figure:
     """Decision regions after ``epoch`` epochs of SGD at rate ``lr``, beside the loss curve."""
     _, history = training_run(lr)
+    if epoch not in history.snapshots:
+        raise ValueError(f"render_training: epoch must be one of the stored epochs {sorted(history.snapshots)}, "
+                         f"got {epoch!r}.")
     model = history.restore(_model(), epoch)
     x, y = training_data()
     return boundary_and_loss(model, x, y, history, epoch)
