@@ -8,9 +8,16 @@ import pytest
 
 import bplib as bp
 from bplib.course.checks import vanishing as checks
-from bplib.course.checks.vanishing import RESIDUAL_SLOPE, residual_block_forward
+from bplib.course.checks.vanishing import residual_block_forward
 
-SLOPE = RESIDUAL_SLOPE
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def gate_slope(z):
+    s = sigmoid(z)
+    return s + z * s * (1.0 - s)
 
 
 # ---------------------------------------------------------------- reference solutions
@@ -34,7 +41,7 @@ def layer_gradient_norms(model):
 
 def residual_block_backward(dout, cache):
     x, W, z = cache
-    dz = dout * np.where(z > 0, 1.0, SLOPE)
+    dz = dout * gate_slope(z)
     return dout + dz @ W, dz.T @ x, dz.sum(axis=0)
 
 
@@ -50,12 +57,12 @@ def test_the_reference_solutions_pass(capsys):
     assert capsys.readouterr().out.count("\u2714") == 5
 
 
-def test_the_residual_block_forward_adds_the_input_to_a_leaky_relu_of_a_linear_layer():
+def test_the_residual_block_forward_adds_the_input_to_a_gated_linear_layer():
     x = np.array([[1.0, -2.0]])
     W = np.array([[1.0, 0.0], [0.0, 1.0]])
     out, (x_c, W_c, z) = residual_block_forward(x, W, np.array([0.5, 0.0]))
     np.testing.assert_allclose(z, [[1.5, -2.0]])
-    np.testing.assert_allclose(out, [[1.0 + 1.5, -2.0 + SLOPE * -2.0]])
+    np.testing.assert_allclose(out, [[1.0 + 1.5 / (1 + math.exp(-1.5)), -2.0 - 2.0 / (1 + math.exp(2.0))]])
     assert x_c is x and W_c is W
 
 
@@ -119,51 +126,50 @@ def test_the_planted_batchnorm_bug_is_what_gradcheck_catches():
 
 
 # ---------------------------------------------------------------- derive: the residual block
+def with_slope(slope_of, identity=False):
+    def backward(dout, cache):
+        x, W, z = cache
+        dz = dout * slope_of(z)
+        return (dout * gate_slope(z) if identity else dout) + dz @ W, dz.T @ x, dz.sum(axis=0)
+    return backward
+
+
 def no_identity_path(dout, cache):
     x, W, z = cache
-    dz = dout * np.where(z > 0, 1.0, SLOPE)
+    dz = dout * gate_slope(z)
     return dz @ W, dz.T @ x, dz.sum(axis=0)
-
-
-def relu_slope(dout, cache):
-    x, W, z = cache
-    dz = dout * (z > 0)
-    return dout + dz @ W, dz.T @ x, dz.sum(axis=0)
-
-
-def kink_branch(dout, cache):
-    x, W, z = cache
-    dz = dout * np.where(z >= 0, 1.0, SLOPE)
-    return dout + dz @ W, dz.T @ x, dz.sum(axis=0)
 
 
 def transposed_W(dout, cache):
     x, W, z = cache
-    dz = dout * np.where(z > 0, 1.0, SLOPE)
+    dz = dout * gate_slope(z)
     return dout + dz @ W.T, dz.T @ x, dz.sum(axis=0)
 
 
 def skipped_weights(dout, cache):
     x, W, z = cache
-    dz = dout * np.where(z > 0, 1.0, SLOPE)
+    dz = dout * gate_slope(z)
     return dout + dz, dz.T @ x, dz.sum(axis=0)
 
 
 def db_not_summed(dout, cache):
     dx, dW, _ = residual_block_backward(dout, cache)
-    return dx, dW, dout * np.where(cache[2] > 0, 1.0, SLOPE)
+    return dx, dW, dout * gate_slope(cache[2])
 
 
 def dW_transposed(dout, cache):
     x, W, z = cache
-    dz = dout * np.where(z > 0, 1.0, SLOPE)
+    dz = dout * gate_slope(z)
     return dout + dz @ W, x.T @ dz, dz.sum(axis=0)
 
 
 @pytest.mark.parametrize("wrong, message", [
     (no_identity_path, "misses the identity path"),
-    (relu_slope, "ReLU's slope 0"),
-    (kink_branch, "wrong branch at the kink"),
+    (with_slope(sigmoid), "treated sigmoid\\(z\\) in z \\* sigmoid\\(z\\) as a constant"),
+    (with_slope(lambda z: z * sigmoid(z) * (1 - sigmoid(z))), "kept only z \\* sigmoid'\\(z\\)"),
+    (with_slope(lambda z: sigmoid(z) * (1 - sigmoid(z))), "the sigmoid's own slope"),
+    (with_slope(lambda z: sigmoid(z) * (2 - sigmoid(z))), "left out the factor z"),
+    (with_slope(gate_slope, identity=True), "multiplied the identity path by F's slope"),
     (transposed_W, "dx uses W.T"),
     (skipped_weights, "skips the weights"),
     (db_not_summed, "db has shape .*sum over the batch"),
@@ -185,6 +191,8 @@ def test_the_measured_factor_is_close_to_the_gain_estimate():
     (0.0566, "scaled the factor by the width itself"),
     (0.25, "σ'\\(0\\) = 1/4 alone"),
     (0.113, "stretch of the weights alone"),
+    (0.0008, "factor squared"),
+    (0.0032, "variance 0.01² · n times σ'\\(0\\)"),
     (0.5, "too large"),
     (1e-4, "too small"),
 ])
@@ -192,6 +200,18 @@ def test_factor_prediction_slips_are_explained_without_the_answer(guess, message
     with pytest.raises(AssertionError, match=message) as info:
         checks.check_vanishing_factor_prediction(guess)
     assert "0.027" not in str(info.value) and "0.028" not in str(info.value)
+
+
+def test_an_array_wrapped_in_a_tuple_is_named():
+    with pytest.raises(AssertionError, match="return the array itself, not a tuple"):
+        checks.check_layer_gradient_norms(lambda model: (layer_gradient_norms(model),))
+    with pytest.raises(AssertionError, match="return the array itself, not a tuple"):
+        checks.check_he_init(lambda shape, rng: (he_init(shape, rng),))
+
+
+def test_layer_gradient_norms_in_reverse_order_are_named():
+    with pytest.raises(AssertionError, match="reverse order, last layer first"):
+        checks.check_layer_gradient_norms(lambda model: layer_gradient_norms(model)[::-1])
 
 
 @pytest.mark.parametrize("not_a_number", [lambda: 0.03, "0.03", None, [0.03, 0.02], True])

@@ -45,6 +45,34 @@ def test_the_reference_solutions_pass(capsys):
     assert capsys.readouterr().out.count("\u2714") == 5
 
 
+def test_a_dx_wrapped_in_a_tuple_is_named():
+    with pytest.raises(AssertionError, match="return the array itself, not a tuple"):
+        checks.check_clip_rows_backward(lambda dout, cache: (clip_rows_backward(dout, cache),))
+
+
+def test_scaling_a_small_gradient_up_is_named():
+    def no_min(grads, max_norm):
+        total = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+        return [g * max_norm / total for g in grads]
+
+    with pytest.raises(AssertionError, match="below the threshold must pass unchanged.*min\\(1, max_norm"):
+        checks.check_clip_by_global_norm(no_min)
+
+
+def test_the_suggested_self_test_catches_the_every_row_slip():
+    x = np.random.default_rng(5).normal(0.0, 1.2, size=(6, 3))
+    norms = np.linalg.norm(x, axis=1)
+    assert (norms > 2.0).sum() == 3 and (norms <= 2.0).sum() == 3
+
+    def every_row(dout, cache):
+        x, c = cache
+        norm = np.linalg.norm(x, axis=1, keepdims=True)
+        return c / norm * (dout - x * np.sum(x * dout, axis=1, keepdims=True) / norm**2)
+
+    report = bp.gradcheck.gradcheck((lambda x: clip_rows_forward(x, 2.0), every_row), x)
+    assert max(report.errors.values()) > 1e-3
+
+
 def test_clip_rows_forward_clips_only_the_long_rows():
     x = np.array([[3.0, 4.0], [0.3, 0.4]])
     out, cache = clip_rows_forward(x, 1.0)

@@ -24,6 +24,7 @@ def check_he_init(he_init) -> None:
     """``he_init(shape, rng)``: a weight (out, in) drawn from N(0, 2 / fan_in), fan_in = in."""
     shape = (300, 500)
     W = call_student(he_init, shape, np.random.default_rng(0))
+    _no_tuple("he_init", W)
     W = np.asarray(W, dtype=float) if W is not None else W
     if W is None:
         raise AssertionError("he_init returned None: return the weight array.")
@@ -56,6 +57,13 @@ def check_he_init(he_init) -> None:
                              f"sqrt(2 / fan_in) = {target:.4f} for shape {shape}.{hint}")
     passed(f"He initialisation: std {std:.4f} ≈ sqrt(2/{shape[1]}) = {target:.4f}, "
            "so ReLU layers keep the size of their signal.")
+
+
+def _no_tuple(name: str, got) -> None:
+    """Raise when a function returned its array wrapped in a tuple, e.g. ``return dx,``."""
+    if isinstance(got, tuple) and len(got) == 1:
+        raise AssertionError(f"{name} returned a tuple holding one array: return the array "
+                             "itself, not a tuple (look for a trailing comma after return).")
 
 
 def _first_wrong(name: str, got, expected: np.ndarray) -> str:
@@ -133,6 +141,7 @@ def check_layer_gradient_norms(layer_gradient_norms) -> None:
     model = diagnostics.deep_mlp(5, width=6, activation="tanh", init="xavier", rng=rng)
     record = diagnostics.record_pass(model, rng.normal(size=(8, 6)), rng.normal(size=(8, 1)))
     got = call_student(layer_gradient_norms, model)
+    _no_tuple("layer_gradient_norms", got)
     arr = np.asarray(got, dtype=float) if got is not None else None
     if arr is not None and arr.shape == (10,):
         raise AssertionError("you returned 10 norms for 5 Linear layers: leave the biases out, "
@@ -142,25 +151,37 @@ def check_layer_gradient_norms(layer_gradient_norms) -> None:
         if np.allclose(arr, spectral) and not np.allclose(arr, record.grad_norms):
             raise AssertionError("these are spectral norms (largest singular value); use the "
                                  "Frobenius norm, np.sqrt(np.sum(g ** 2)) or np.linalg.norm(g).")
+    if arr is not None and arr.shape == (5,) and np.allclose(arr, record.grad_norms[::-1]) \
+            and not np.allclose(arr, record.grad_norms):
+        raise AssertionError("your norms are in reverse order, last layer first: list them first "
+                             "layer first, in the order of D.linear_layers(model).")
     expect_close("layer_gradient_norms(model)", got, record.grad_norms, rtol=1e-8, atol=1e-12)
     passed("One Frobenius norm per weight matrix, first layer first: ready to plot on a log scale.")
 
 
 # -- exercise: the backward pass of a residual block (derive)
-RESIDUAL_SLOPE = 0.1  # the leaky ReLU's slope for z <= 0 inside the block
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic sigmoid, computed through tanh so that no exp overflows; any shape."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def residual_block_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray):
-    """``out = x + leaky_relu(x @ W.T + b)``, slope 0.1 for z <= 0.
+    """``out = x + z * sigmoid(z)`` with ``z = x @ W.T + b``: a residual block with a gated F.
 
     x (N, D), W (D, D), b (D,) -> out (N, D), cache (x, W, z) with z = x @ W.T + b (N, D).
     """
     z = x @ W.T + b
-    return x + np.where(z > 0, z, RESIDUAL_SLOPE * z), (x, W, z)
+    return x + z * _sigmoid(z), (x, W, z)
+
+
+def _gate_slope(z: np.ndarray) -> np.ndarray:
+    """d(z * sigmoid(z))/dz = sigmoid(z) + z * sigmoid'(z), elementwise (N, D)."""
+    s = _sigmoid(z)
+    return s + z * s * (1.0 - s)
 
 
 def _residual_pieces(dout: np.ndarray, cache, slope: np.ndarray):
-    """(dx, dW, db) of the block when the leaky ReLU's local slopes are ``slope`` (N, D)."""
+    """(dx, dW, db) of the block when F's local slopes are ``slope`` (N, D)."""
     x, W, _ = cache
     dz = dout * slope
     return dout + dz @ W, dz.T @ x, dz.sum(axis=0)
@@ -169,35 +190,47 @@ def _residual_pieces(dout: np.ndarray, cache, slope: np.ndarray):
 def _residual_case(seed: int):
     rng = np.random.default_rng(seed)
     x, W, b = rng.normal(size=(6, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
-    x[2], b[0] = 0.0, 0.0  # z[2, 0] is exactly 0: the kink
     out, cache = residual_block_forward(x, W, b)
     return rng.normal(size=out.shape), cache
+
+
+def _slope_slips(z: np.ndarray) -> dict[str, np.ndarray]:
+    """Wrong local slopes of F(z) = z * sigmoid(z), keyed by the message that names them."""
+    s = _sigmoid(z)
+    return {
+        "you treated sigmoid(z) in z * sigmoid(z) as a constant, so only the slope sigmoid(z) "
+        "is left. Both factors depend on z: the product rule gives sigmoid(z) + z * sigmoid'(z).": s,
+        "you kept only z * sigmoid'(z): the product rule has a second term, sigmoid(z) times "
+        "the derivative of z, which is 1.": z * s * (1.0 - s),
+        "that is the sigmoid's own slope sigmoid'(z) = sigmoid(z)(1 - sigmoid(z)); F multiplies "
+        "it by z, so use the product rule: sigmoid(z) + z * sigmoid'(z).": s * (1.0 - s),
+        "the second term of the product rule is z * sigmoid'(z): you left out the factor z.":
+            s + s * (1.0 - s),
+    }
 
 
 def _residual_slip(dx, dW, dout: np.ndarray, cache) -> str:
     """Name the usual slip that gives the student's (dx, dW), or ''."""
     x, W, z = cache
-    leaky = np.where(z > 0, 1.0, RESIDUAL_SLOPE)
-    ref_dx, ref_dW, _ = _residual_pieces(dout, cache, leaky)
+    slope = _gate_slope(z)
     dx = np.asarray(dx, dtype=float) if dx is not None else None
     dW = np.asarray(dW, dtype=float) if dW is not None else None
 
     def same(a, b):
         return a is not None and a.shape == b.shape and np.allclose(a, b, atol=1e-9)
 
-    if same(dx, _residual_pieces(dout, cache, np.where(z > 0, 1.0, 0.0))[0]) or \
-            same(dW, _residual_pieces(dout, cache, np.where(z > 0, 1.0, 0.0))[1]):
-        return ("you used ReLU's slope 0 where z < 0. The block's leaky ReLU has slope 0.1 there, "
-                "so a unit with z < 0 still passes back 0.1 times its gradient.")
-    kink = np.where(z >= 0, 1.0, RESIDUAL_SLOPE)
-    if (same(dx, _residual_pieces(dout, cache, kink)[0]) and not same(dx, ref_dx)) or \
-            (same(dW, _residual_pieces(dout, cache, kink)[1]) and not same(dW, ref_dW)):
-        return ("wrong branch at the kink: at z = 0 exactly (example 2, unit 0) you used slope 1. "
-                "Take the slope 0.1 there, as the forward pass does (z > 0 is the test for slope 1).")
-    dz = dout * leaky
+    for hint, wrong in _slope_slips(z).items():
+        wrong_dx, wrong_dW, _ = _residual_pieces(dout, cache, wrong)
+        if same(dx, wrong_dx) or same(dW, wrong_dW):
+            return hint
+    dz = dout * slope
     if same(dx, dz @ W):
         return ("dx misses the identity path: the block outputs x + F(x), so the gradient reaching "
                 "x is dout itself plus the gradient through F.")
+    if same(dx, dout * slope + dz @ W):
+        return ("you multiplied the identity path by F's slope as well: the skip connection adds x "
+                "itself to the output, so it hands dout to x unchanged; the slope belongs only to "
+                "the path through F.")
     if same(dx, dout + dz @ W.T):
         return ("dx uses W.T: with a square W the shapes agree, but z = x @ W.T + b gives "
                 "dz @ W for the path through F.")
@@ -205,7 +238,7 @@ def _residual_slip(dx, dW, dout: np.ndarray, cache) -> str:
         return ("dx = dout + dz skips the weights: the path through F goes through z = x @ W.T + b, "
                 "so multiply dz by W.")
     if same(dx, 2 * dout):
-        return "dx = 2 dout: the path through F passes through the leaky ReLU and W, not straight on."
+        return "dx = 2 dout: the path through F passes through z * sigmoid(z) and W, not straight on."
     return ""
 
 
@@ -215,16 +248,16 @@ def check_residual_block_backward(residual_block_backward) -> None:
         dout, cache = _residual_case(seed)
         got = call_student(residual_block_backward, dout, cache)
         dx, dW, db = expect_tuple("residual_block_backward", got, 3)
-        z = cache[2]
-        reference = _residual_pieces(dout, cache, np.where(z > 0, 1.0, RESIDUAL_SLOPE))
+        reference = _residual_pieces(dout, cache, _gate_slope(cache[2]))
         slip = _residual_slip(dx, dW, dout, cache)
         if slip:
             where = _first_wrong("dx", dx, reference[0]) or _first_wrong("dW", dW, reference[1])
             raise AssertionError(where + slip)
         for name, value, expected in zip(("dx", "dW", "db"), (dx, dW, db), reference, strict=True):
             expect_close(name, value, expected, atol=1e-10, rtol=1e-8)
-    passed("dx = dout + dz @ W: the identity path hands dout straight to x, and the leaky ReLU's "
-           "slope 0.1 (also at z = 0) scales the path through F.")
+    passed("dx = dout + dz @ W with dz = dout * (sigmoid(z) + z * sigmoid'(z)): the identity path "
+           "hands dout straight to x, and the product rule gives the gate's slope on the path "
+           "through F.")
 
 
 # -- exercise: the factor per layer of a wider sigmoid network (predict)
@@ -267,8 +300,10 @@ def check_vanishing_factor_prediction(factor_prediction) -> None:
         "That is the stretch of the weights alone, 0.01·sqrt(n): every sigmoid layer also "
         "multiplies by its slope, σ'(0) = 1/4 for these near-zero weighted sums.":
             0.01 * math.sqrt(n),
-        "That is the factor squared, or the variance 0.01² · n: the gain uses the standard "
-        "deviation, 0.01·sqrt(n), times σ'(0).": 0.01**2 * n / 4,
+        "That is the factor squared: the gain of a layer is 0.01·sqrt(n) times σ'(0), not its "
+        "square.": (0.01 * math.sqrt(n) / 4) ** 2,
+        "That is the variance 0.01² · n times σ'(0): the gain uses the standard deviation, "
+        "0.01·sqrt(n), times σ'(0).": 0.01**2 * n / 4,
     }
     hint = next((text for text, value in why.items() if abs(guess / value - 1) <= 0.2), "")
     if not hint:
@@ -312,6 +347,12 @@ def check_clip_by_global_norm(clip_by_global_norm) -> None:
                 raise AssertionError("each gradient was clipped by its own norm; clip by the "
                                      "global norm over all of them together, so the direction of "
                                      "the whole update is kept.")
+        if max_norm > total and all(a.shape == b.shape for a, b in zip(arrays, before, strict=True)):
+            if all(np.allclose(a, b * max_norm / total) for a, b in zip(arrays, before, strict=True)):
+                raise AssertionError(
+                    f"with max_norm={max_norm:g} above the norm {total:.2f}, you scaled the "
+                    "gradients up to norm max_norm: a gradient below the threshold must pass "
+                    "unchanged, so scale by min(1, max_norm / ||g||).")
         for i, (a, b) in enumerate(zip(got, before, strict=True)):
             expect_close(f"clipped gradient {i} (max_norm={max_norm:g})", a, b * scale, rtol=1e-5)
     passed(f"Global-norm clipping: a gradient of norm {total:.2f} comes out with norm 1, same "
@@ -414,6 +455,7 @@ def check_clip_rows_backward(clip_rows_backward) -> None:
         _, cache = clip_rows_forward(x, c)
         dout = rng.normal(size=x.shape)
         got = call_student(clip_rows_backward, dout, cache)
+        _no_tuple("clip_rows_backward", got)
         expected = _clip_rows_backward(dout, cache)
         arr = np.asarray(got, dtype=float) if got is not None and not isinstance(got, tuple) else None
         if arr is not None and arr.shape == expected.shape and not np.allclose(arr, expected, atol=1e-10):
