@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 import bplib as bp
-from bplib.course import check_leaky_neuron_gradients, check_neuron_loss_and_grads, check_saturation_prediction
+from bplib.course import (
+    check_leaky_neuron_gradients,
+    check_neuron_loss_and_grads,
+    check_saturation_prediction,
+    check_sigmoid_prime,
+)
 from bplib.course.delegation import FORBIDDEN, delegated
 from bplib.widgets.neuron import NEURON_X, NEURON_Y
 
@@ -67,6 +72,12 @@ def test_the_leaky_relu_reference_matches_bplib_functional():
     np.testing.assert_allclose(leaky_neuron_gradients(x, y, w, b), (np.sum(dz * x), np.sum(dz)))
 
 
+# ---------------------------------------------------------------- exercise 1 (warm-up)
+def test_sigmoid_prime_names_returning_the_sigmoid_itself():
+    with pytest.raises(AssertionError, match="returns σ\\(z\\) itself"):
+        check_sigmoid_prime(lambda z: bp.functional.sigmoid(np.asarray(z, dtype=float)))
+
+
 # ---------------------------------------------------------------- exercise 4 (derive)
 def _leaky(dslope, n_divide=True, x_branch=False):
     def wrong(x, y, w, b):
@@ -78,12 +89,20 @@ def _leaky(dslope, n_divide=True, x_branch=False):
     return wrong
 
 
+def _leaky_z_error(x, y, w, b):  # the error z - y, as if the activation were the identity
+    z = w * x + b
+    dz = (z - y) * np.where(z > 0, 1.0, 0.1) / len(x)
+    return np.sum(dz * x), np.sum(dz)
+
+
 @pytest.mark.parametrize("wrong, message", [
     (_leaky(lambda z: (z > 0).astype(float)), "as a plain ReLU does"),
     (_leaky(lambda z: np.ones_like(z)), "local derivative is missing"),
     (_leaky(lambda z: np.where(z > 0, 0.1, 1.0)), "branches are swapped"),
     (_leaky(lambda v: np.where(v > 0, 1.0, 0.1), x_branch=True), "sign of x"),
     (_leaky(lambda z: np.where(z > 0, 1.0, 0.1), n_divide=False), "N times the gradient"),
+    (_leaky(lambda z: 2 * np.where(z > 0, 1.0, 0.1)), "twice the gradient"),
+    (lambda x, y, w, b: _leaky_z_error(x, y, w, b), "uses z where it needs a"),
     (lambda x, y, w, b: (leaky_neuron_gradients(x, y, w, b)[1],) * 2, "multiply each example's"),
     (lambda x, y, w, b: leaky_neuron_gradients(x, y, w, b)[0], "2 values as a tuple"),
 ])
@@ -115,6 +134,8 @@ def test_saturation_prediction_accepts_within_ten_percent(value, capsys):
     (-0.2, "same sign"),
     (0.01, "too small"),
     (2 * np.exp(-2.5), "tail approximation"),         # sigma'(z) ~ e^z: 0.164
+    (0.1, "you left out ∂z/∂w = x"),                  # (a - y) sigma'(z) alone: half the ratio
+    (0.095, "you left out ∂z/∂w = x"),
     (np.nan, "finite"),
     ([0.2], "plain number"),
 ])
@@ -143,6 +164,9 @@ def _neuron(dz_of, weight_input=False):
     (_neuron(lambda a, y, n: (a - y) * a / n), "use σ\\(z\\) instead of σ'\\(z\\)"),
     (_neuron(lambda a, y, n: (a - y) * a * (1 - a) / n, weight_input=True), "multiplies by w"),
     (_neuron(lambda a, y, n: (y - a) * a * (1 - a) / n), "opposite sign"),
+    (_neuron(lambda a, y, n: (a - y) * bp.functional.sigmoid(a) * (1 - bp.functional.sigmoid(a)) / n),
+     "apply σ to a again"),
+    (_neuron(lambda a, y, n: 2 * (a - y) * a * (1 - a) / n), "twice the gradient"),
     (lambda w, b, x, y: (np.sum(0.5 * (bp.functional.sigmoid(w * x + b) - y) ** 2),
                          neuron_loss_and_grads(w, b, x, y)[1]), r"L at w = -1.0, b = 0.0 is wrong"),
     (lambda w, b, x, y: neuron_loss_and_grads(w, b, x, y)[1], "second item should be a tuple|L at"),
@@ -159,7 +183,8 @@ def test_handing_the_exercises_to_bplib_is_refused():
                      "d = bp.functional.leaky_relu_backward(g, c)") == "leaky_relu_backward"
     assert delegated("check_saturation_prediction",
                      "prediction = bp.neuron.neuron_gradients(5.0, 1.0, -1.0, 0.0)[0]") == "neuron_gradients"
-    assert delegated("check_neuron_loss_and_grads", "d = bp.functional.sigmoid_backward(g, c)") == "sigmoid_backward"
+    # the natural fix of the debug exercise, as the chapter's own cells do it, is allowed
+    assert delegated("check_neuron_loss_and_grads", "d = bp.functional.sigmoid_backward(g, c)") is None
     assert delegated("check_neuron_loss_and_grads", "a = bp.functional.sigmoid(z)\nd = a * (1 - a)") is None
     assert {"check_leaky_neuron_gradients", "check_saturation_prediction",
             "check_neuron_loss_and_grads"} <= set(FORBIDDEN)

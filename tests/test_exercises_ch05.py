@@ -7,6 +7,7 @@ import bplib as bp
 from bplib.course import (
     check_hidden_delta,
     check_maxout_backward,
+    check_output_delta,
     check_relu_zero_gradients_prediction,
     check_two_layer_backward,
 )
@@ -160,6 +161,15 @@ def test_two_layer_with_a_wrong_output_layer_gets_the_general_message():
 def test_hidden_delta_without_sigma_prime_is_named_as_such():
     with pytest.raises(AssertionError, match=r"delta\[1\] is missing the factor σ'\(z\[1\]\)"):
         check_hidden_delta(lambda W_next, delta_next, z: W_next.T @ delta_next)
+
+
+def test_output_delta_with_the_slope_at_the_activation_is_named():
+    def slope_at_a(a_K, z_K, y):
+        s = F.sigmoid(a_K)
+        return (a_K - y) * s * (1 - s)
+
+    with pytest.raises(AssertionError, match=r"delta\[K\] takes the sigmoid's slope at the activation"):
+        check_output_delta(slope_at_a)
 
 
 # ---------------------------------------------------------------- delegation

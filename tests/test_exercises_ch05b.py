@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 import bplib as bp
-from bplib.course import check_normalize_backward, check_one_sided_error_prediction, check_tanh_layer_backward
+from bplib.course import (
+    check_normalize_backward,
+    check_one_sided_error_prediction,
+    check_rel_error,
+    check_tanh_layer_backward,
+)
 from bplib.course.checks.gradcheck import normalize_forward, one_sided_error
 
 # ---------------------------------------------------------------- reference solutions
@@ -98,7 +103,27 @@ def test_tanh_layer_names_a_fix_that_drops_the_tanh_derivative_from_dx():
         check_tanh_layer_backward(dropped)
 
 
+# ---------------------------------------------------------------- exercise 1 (warm-up)
+def test_rel_error_dividing_by_the_sum_not_the_sum_of_sizes_is_named():
+    def over_a_plus_b(a, b):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a + b)))
+
+    with pytest.raises(AssertionError, match=r"rel_error\(\[1.0, 0.5\], \[-1.0, 0.5\]\).*\|a \+ b\| instead"):
+        check_rel_error(over_a_plus_b)
+
+
 # ---------------------------------------------------------------- delegation
+def test_the_predict_reveal_cannot_be_computed_in_the_answer_cell():
+    from bplib.course.delegation import delegated
+
+    source = ("prediction = bp.gradcheck.rel_error(2 * (w4 - 1), "
+              "bp.gradcheck.numerical_gradient(L4, w4, h4, method='forward'))")
+    assert delegated("check_one_sided_error_prediction", source, answers={"prediction"}) in {
+        "rel_error", "numerical_gradient"}
+    assert delegated("check_one_sided_error_prediction", "prediction = 2.5e-4", answers={"prediction"}) is None
+
+
 def test_the_new_checks_are_listed_for_delegation():
     from bplib.course.delegation import FORBIDDEN, delegated
 

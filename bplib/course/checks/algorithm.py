@@ -23,7 +23,7 @@ def _network(seed: int = 7, sizes=(3, 4, 2), examples: int = 5):
 
 
 def _name_sigma_mistake(name: str, got, without, z, factor: str) -> None:
-    """Name the mistake if ``got`` is the answer ``without`` its σ'(z) factor, or with σ(z) in its place."""
+    """Name the mistake if ``got`` is the answer ``without`` its σ'(z) factor, with σ(z) or σ'(σ(z)) in its place."""
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -37,6 +37,10 @@ def _name_sigma_mistake(name: str, got, without, z, factor: str) -> None:
     if np.allclose(got, without * s, rtol=1e-5, atol=1e-8):
         raise AssertionError(f"{name} is multiplied by σ(z) instead of its derivative {factor}: "
                              "use σ'(z) = σ(z)(1 − σ(z)).")
+    sa = F.sigmoid(s)
+    if np.allclose(got, without * sa * (1 - sa), rtol=1e-5, atol=1e-8):
+        raise AssertionError(f"{name} takes the sigmoid's slope at the activation a = σ(z) instead of at "
+                             f"z: {factor} = σ(z)(1 − σ(z)) = a(1 − a), not σ(a)(1 − σ(a)).")
 
 
 def check_output_delta(output_delta) -> None:

@@ -31,6 +31,9 @@ def _slips(a, b) -> dict[str, float]:
             np.max(diff / np.maximum(1e-8, np.abs(a))),
         "You divide by max(|a|, |b|): the formula divides by their sum, |a| + |b|.":
             np.max(diff / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))),
+        "You divide by |a + b| instead of |a| + |b|: the two agree only while a and b have the same "
+        "sign; with opposite signs a + b can be 0 or nearly so, and the ratio explodes.":
+            np.max(diff / np.maximum(1e-8, np.abs(a + b))),
     }
 
 
@@ -48,6 +51,7 @@ def check_rel_error(rel_error) -> None:
         (np.array([1.0, -2.0, 3.0]), np.array([1.1, -2.0, 2.0])),
         (np.array([[1e-3, 5.0], [2.0, -4.0]]), np.array([[1.2e-3, 5.0], [2.0, -4.4]])),
         (np.array([200.0, 100.0]), np.array([201.0, 100.5])),
+        (np.array([1.0, 0.5]), np.array([-1.0, 0.5])),       # opposite signs: 2 / (1 + 1) = 1
     ]
     answers = []
     for a, b in cases:
