@@ -82,7 +82,7 @@ def test_tanh_neuron_partials_spots_the_sigmoid_derivative():
 
 def test_tanh_neuron_partials_spots_swapped_outputs():
     fails(bp.course.check_tanh_neuron_partials,
-          lambda w, b, x, y: tanh_neuron_partials(w, b, x, y)[::-1], "dL/db .*wrong")
+          lambda w, b, x, y: tanh_neuron_partials(w, b, x, y)[::-1], "are swapped")
 
 
 def test_tanh_neuron_partials_spots_a_single_return_value():
@@ -107,6 +107,7 @@ def test_tanh_op_accepts_one_minus_tanh_squared(capsys):
 @pytest.mark.parametrize("local_of, match", [
     (lambda x, t: 1 - x * x, "square the output tanh\\(x\\), not the input"),
     (lambda x, t: t, "not tanh\\(x\\) itself"),
+    (lambda x, t: 1 - t, "is 1 − tanh\\(x\\): the square is missing"),
     (lambda x, t: t * t - 1, "opposite sign"),
 ])
 def test_tanh_op_explains_a_wrong_local_derivative(local_of, match):

@@ -201,7 +201,7 @@ def test_loss_change_prediction_rejects_an_unsummed_product(capsys):
 
 
 def test_sigmoid_prime_rejects_sigmoid_itself_and_a_sign_flip(capsys):
-    rejects(check_sigmoid_prime, sig, r"sigmoid_prime\(z\) wrong at \[0\]", capsys)
+    rejects(check_sigmoid_prime, sig, r"sigmoid_prime\(z\) returns σ\(z\) itself", capsys)
     rejects(check_sigmoid_prime, lambda z: -sigmoid_prime(z), "opposite sign", capsys)
 
 

@@ -10,7 +10,7 @@ from bplib.course import (
     check_step_loss_change,
     check_tanh_unit_gradient,
 )
-from bplib.course.checks.gradients import STEP_LR, _step_loss_change, line_fit_loss
+from bplib.course.checks.gradients import STEP_LR, _step_loss_change, _step_outcome, line_fit_loss
 from bplib.course.delegation import FORBIDDEN
 
 
@@ -21,7 +21,7 @@ def tanh_unit_gradient(w, x, y):
     return 2 * (y_hat - y) * (1 - y_hat**2) * x
 
 
-PREDICTION = -0.0023
+PREDICTION = ("B", "C")
 
 
 def line_fit_gradients(w, b, x, y):
@@ -69,6 +69,11 @@ def test_a_one_sided_difference_is_named_at_the_large_step_too(capsys):
             capsys)
 
 
+def test_dividing_by_two_then_multiplying_by_h_is_named(capsys):
+    rejects(check_central_difference, lambda f, x, h: (f(x + h) - f(x - h)) / 2 * h,
+            r"/2\*h multiplies by h.*write / \(2 \* h\)", capsys)
+
+
 def test_the_central_difference_without_the_two_is_not_called_one_sided(capsys):
     with pytest.raises(AssertionError) as info:
         check_central_difference(lambda f, x, h: (f(x + h) - f(x - h)) / h)
@@ -110,36 +115,34 @@ def test_a_tanh_unit_gradient_must_be_one_number(capsys):
 
 
 # ---------------------------------------------------------------- exercise 5 (predict)
-def test_the_step_loss_change_is_close_to_first_order_at_this_rate():
+def test_the_first_order_rule_holds_at_half_and_fails_at_ten_and_fifty():
     actual, first_order = _step_loss_change()
-    assert STEP_LR == 0.5 and actual < 0
-    assert abs(first_order - actual) < 0.1 * abs(actual)      # the first-order answer earns the point
-    assert np.isclose(actual, -0.002225, atol=5e-7)
+    assert STEP_LR == 0.5 and abs(first_order - actual) < 0.05 * abs(actual)
+    assert np.isclose(_step_loss_change(10.0)[0], -0.001214, atol=5e-7)
+    assert _step_loss_change(50.0)[0] > 0.2
+    assert (_step_outcome(0.5), _step_outcome(10.0), _step_outcome(50.0)) == ("A", "B", "C")
 
 
 @pytest.mark.parametrize("guess, message", [
-    (0.0023, "the loss goes down, not up"),
-    (-0.034, r"that is -η‖g‖, with the norm itself"),
-    (-0.0046, r"that is -‖g‖², the change for η = 1"),
-    (-0.00026, "a mean over the nine parameters"),
-    (-0.01, "use the first-order prediction of Exercise 3"),
-    ("-0.0023", "should be a plain number"),
-    (float("nan"), "should be a finite number"),
+    (("A", "A"), r"At η = 10 you chose A.*curvature.*At η = 50 you chose A.*cannot fall below 0"),
+    (("A", "C"), r"At η = 10 you chose A.*curvature"),
+    (("C", "C"), r"At η = 10 you chose C.*still\s+falls"),
+    (("B", "B"), r"At η = 50 you chose B.*overshoots the valley"),
+    ("BC", "should be a pair of letters"),
+    (-0.0023, "should be a pair of letters"),
+    (("B", "D"), r"should be \"A\", \"B\" or \"C\""),
 ])
-def test_wrong_step_predictions_get_the_reasoning_not_the_number(guess, message, capsys):
-    with pytest.raises(AssertionError, match=message) as info:
-        check_step_loss_change(guess)
-    assert "0.00222" not in str(info.value)
-    capsys.readouterr()
+def test_wrong_step_predictions_get_the_reasoning(guess, message, capsys):
+    rejects(check_step_loss_change, guess, message, capsys)
 
 
-def test_predictions_within_ten_percent_pass(capsys):
-    actual, _ = _step_loss_change()
-    for guess in (actual * 0.91, actual * 1.09):
-        check_step_loss_change(guess)
-    with pytest.raises(AssertionError):
-        check_step_loss_change(actual * 1.12)
-    capsys.readouterr()
+def test_lower_case_letters_pass(capsys):
+    check_step_loss_change(["b", " c "])
+    assert "\u2714" in capsys.readouterr().out
+
+
+def test_taking_the_step_in_the_answer_cell_is_delegation():
+    assert {"backward", "MLP"} <= set(FORBIDDEN["check_step_loss_change"])
 
 
 # ---------------------------------------------------------------- exercise 6 (debug)
@@ -167,6 +170,8 @@ def test_gradcheck_exposes_the_planted_bug_in_dw_only():
     (lambda w, b, x, y: (2 * (w * x + b - y) * x, 2 * np.mean(w * x + b - y)), r"one entry per example"),
     (lambda w, b, x, y: (2 * np.mean((w * x + b - y) * x), 2 * np.sum(w * x + b - y)),
      r"dL/db with w = 0.7, b = -0.4 is wrong"),
+    (lambda w, b, x, y: (2 * np.mean((w * x + b - y) * x), 2 * np.mean((w * x + b - y) * x)),
+     r"dL/db was already right, since ∂ŷ/∂b = 1"),
 ])
 def test_line_fit_slips_are_named(wrong, message, capsys):
     rejects(check_line_fit_gradients, wrong, message, capsys)

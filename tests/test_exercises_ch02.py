@@ -71,6 +71,7 @@ def _hub(pred, y, slope):
     (lambda p, y: _hub(p, y, lambda d: np.where(d <= 1.0, d, 1.0)), r"chosen by ŷ - y > 1 rather than \|ŷ - y\| > 1"),
     (lambda p, y: _hub(p, y, lambda d: -np.where(np.abs(d) <= 1, d, np.sign(d))), "opposite sign"),
     (lambda p, y: _hub(p, y, lambda d: np.where(np.abs(d) <= 1, 2 * d, np.sign(d))), "extra factor 2"),
+    (lambda p, y: _hub(p, y, lambda d: np.where(np.abs(d) <= 1, d, 1.0)), r"d\|u\|/du = sign\(u\), so it is -1"),
 ])
 def test_huber_slips_are_named_with_the_entry(wrong, message, capsys):
     rejects(check_huber_loss, wrong, r"dL/dŷ \(case 1\) wrong at \[\d\] \(ŷ - y = [-+]\d\.\d\d\): expected "
@@ -80,6 +81,17 @@ def test_huber_slips_are_named_with_the_entry(wrong, message, capsys):
 def test_a_summed_huber_loss_is_named(capsys):
     rejects(check_huber_loss, lambda p, y: (huber_loss(p, y)[0] * len(p), huber_loss(p, y)[1]),
             "is the sum of the examples' losses", capsys)
+
+
+def test_per_example_huber_losses_are_told_to_take_the_mean(capsys):
+    def per_example(p, y):
+        d = p - y
+        return np.where(np.abs(d) <= 1, 0.5 * d**2, np.abs(d) - 0.5), huber_loss(p, y)[1]
+
+    with pytest.raises(AssertionError, match=r"has shape \(8,\), one loss per example.*take the mean") as info:
+        check_huber_loss(per_example)
+    assert "sum over the batch" not in str(info.value)
+    capsys.readouterr()
 
 
 def test_a_huber_gradient_of_the_wrong_shape_is_reported(capsys):
@@ -105,7 +117,7 @@ def test_the_stable_limit_is_two_over_the_steep_curvature():
     (20.0, "that limit comes from the flat direction"),
     (10.0, "that limit comes from the flat direction"),
     (1.9, "no average curvature"),
-    (0.5, "converges at that rate, but it is not the largest"),
+    (0.5, "still converges at that rate, and at somewhat larger ones too"),
     (3.0, "the steep direction diverges"),
     (-1.0, "a learning rate is positive"),
     ("1", "should be a plain number"),
@@ -114,7 +126,7 @@ def test_the_stable_limit_is_two_over_the_steep_curvature():
 def test_wrong_learning_rate_predictions_get_the_reasoning(guess, message, capsys):
     with pytest.raises(AssertionError, match=message) as info:
         check_largest_stable_lr(guess)
-    assert "2/κ = 1" not in str(info.value)
+    assert "2/κ = 1" not in str(info.value) and "largest" not in str(info.value)
     capsys.readouterr()
 
 
@@ -157,6 +169,7 @@ def _ce(divide_by=lambda z: z.shape[0], sign=1.0, onehot=True):
     (_ce(divide_by=lambda z: z.size), r"divided by N·C = 18"),
     (_ce(onehot=False), "one-hot target is not subtracted"),
     (_ce(divide_by=lambda z: z.shape[0] ** 2), "divided by N twice"),
+    (_ce(divide_by=lambda z: z.shape[1]), r"divided by C = 3.*divide by N = logits.shape\[0\], not C"),
 ])
 def test_cross_entropy_slips_are_named_with_the_entry(wrong, message, capsys):
     rejects(check_cross_entropy, wrong, r"dlogits \(N = 6, C = 3\) wrong at \[\d, \d\]: expected -?\d\.\d+, "
@@ -166,3 +179,18 @@ def test_cross_entropy_slips_are_named_with_the_entry(wrong, message, capsys):
 def test_a_summed_cross_entropy_loss_is_named(capsys):
     rejects(check_cross_entropy, lambda z, l: (cross_entropy(z, l)[0] * len(l), cross_entropy(z, l)[1]),
             r"the loss \(N = 6\) is the sum over the batch", capsys)
+
+
+# ---------------------------------------------------------------- exercise 1: zero_grad in the wrong place
+def test_zero_grad_between_backward_and_step_is_named(capsys):
+    from bplib.course import check_train_step
+
+    def wiped(model, loss_fn, optimizer, x, y):
+        loss = loss_fn(model(x), y)
+        model.backward(loss_fn.backward())
+        optimizer.zero_grad()
+        optimizer.step()
+        return loss
+
+    rejects(check_train_step, wiped, r"did not change.*or did zero_grad\(\) run between backward and step, "
+            "wiping the gradients", capsys)

@@ -73,6 +73,8 @@ def test_the_planted_bug_is_caught_by_gradcheck():
     (lambda x, w: (math.sin(w * x) + x * w * math.cos(x), x * x * math.cos(x)), "evaluated at x"),
     (lambda x, w: (fork_partials(x, w)[0], x * math.cos(w * x)), "lacks a factor x"),
     (lambda x, w: fork_partials(x, w)[::-1], "swapped"),
+    (lambda x, w: (math.sin(w * x) + w * math.cos(w * x), x * math.cos(w * x)),
+     r"both wrong\. The outer gate's factor x is missing from df/du: .*df/du = x·cos u"),
     (lambda x, w: fork_partials(x, w)[0], "2 values as a tuple"),
 ])
 def test_fork_partials_slips_are_named(wrong, message):
@@ -119,6 +121,10 @@ def test_sin_fork_backward_rejects_the_planted_bug():
     (lambda x, w: (np.sin(x * w), sin_fork_backward(x, w)[1]), r"f at x = 1.5, w = -2.0 is wrong"),
     (lambda x, w: sin_fork_backward(x, w)[1], r"second item should be a tuple"),
     (lambda x, w: (np.sin(x * w) + x * x, (w * np.cos(x * w) + 2 * x, -x * np.cos(x * w))), "opposite sign"),
+    (lambda x, w: (np.sin(x * w) + x * x, (-w * np.cos(x * w) + 2 * x, -x * np.cos(x * w))),
+     r"use -cos\(u\): the derivative of sin u is \+cos u"),
+    (lambda x, w: (np.sin(x * w) + x * x, (w * np.cos(x * w) + x, x * np.cos(x * w))),
+     r"d\(x²\)/dx = 2x, so add 2x"),
 ])
 def test_sin_fork_backward_names_other_wrong_fixes(wrong, message):
     with pytest.raises(AssertionError, match=message):
@@ -132,3 +138,31 @@ def test_handing_the_exercises_to_bplib_is_refused():
                      "prediction = bp.chain.compose(*['tanh'] * 8).derivative(0.5)") in ("compose", "derivative")
     assert delegated("check_sin_fork_backward", "def sin_fork_backward(x, w):\n    return np.cos(x * w)") is None
     assert {"check_fork_partials", "check_tanh_chain_prediction", "check_sin_fork_backward"} <= set(FORBIDDEN)
+
+
+# ---------------------------------------------------------------- exercises 2 and 3: named slips
+def test_reverse_products_off_by_one_and_trailing_one_are_named():
+    from bplib.course import check_reverse_products
+
+    def off_by_one(local):
+        return [math.prod(local[k + 1:]) for k in range(len(local))]
+
+    def trailing_one(local):
+        return [math.prod(local[k:]) for k in range(len(local))] + [1.0]
+
+    with pytest.raises(AssertionError, match=r"Off by one.*position k includes local\[k\]"):
+        check_reverse_products(off_by_one)
+    with pytest.raises(AssertionError, match=r"drop the trailing dy/dy = 1"):
+        check_reverse_products(trailing_one)
+
+
+def test_swapped_tanh_neuron_partials_are_named():
+    from bplib.course import check_tanh_neuron_partials
+
+    def swapped(w, b, x, y):
+        a = math.tanh(w * x + b)
+        delta = (a - y) * (1 - a * a)
+        return delta, delta * x
+
+    with pytest.raises(AssertionError, match=r"are swapped: return \(dL_dw, dL_db\)"):
+        check_tanh_neuron_partials(swapped)

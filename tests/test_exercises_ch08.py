@@ -71,6 +71,8 @@ def naive_softmax(a, b):
     (lse_with(lambda a, b: (1 / (math.exp(a) + math.exp(b)),) * 2), "outer derivative of ln u alone"),
     (lse_with(lambda a, b: naive_softmax(b, a)), "swapped"),
     (lse_with(lambda a, b: (0.5, 0.5)), "right only where a = b"),
+    (lse_with(lambda a, b: (math.exp(a - max(a, b)), math.exp(b - max(a, b)))),
+     r"shifted derivatives of the inner sum only.*divides by that sum"),
     (lse_with(lambda a, b: tuple(-v for v in naive_softmax(a, b))), "opposite sign"),
     (lse_with(naive_softmax), r"raised OverflowError.*max\(a, b\)"),
     (lse_with(lambda a, b: logaddexp_op(Value(a), Value(b)).local_grads, stable=False),
@@ -94,6 +96,16 @@ def test_logaddexp_rejects_a_wrong_value():
     with pytest.raises(AssertionError, match=r"\.data is wrong"):
         check_logaddexp_op(lambda a, b: Value.from_op(max(a.data, b.data), (a, b),
                                                       logaddexp_op(a, b).local_grads, "max"))
+
+
+def test_a_value_without_the_shift_back_is_named():
+    def unshifted(a, b):
+        m = max(a.data, b.data)
+        return Value.from_op(math.log(math.exp(a.data - m) + math.exp(b.data - m)), (a, b),
+                             logaddexp_op(a, b).local_grads, "logaddexp")
+
+    with pytest.raises(AssertionError, match=r"add back m = max\(a, b\)"):
+        check_logaddexp_op(unshifted)
 
 
 def test_value_gradcheck_agrees_with_the_reference_and_flags_a_wrong_derivative():

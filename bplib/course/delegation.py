@@ -21,7 +21,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "check_loss_change_prediction": (),          # one sum of products: nothing to call
     "check_tanh_unit_gradient": ("tanh_backward", "Tanh", "Value", "Dual", "derivative",
                                  "central_difference", "numerical_gradient"),
-    "check_step_loss_change": (),                # a number: nothing to call
+    "check_step_loss_change": ("backward", "zero_grad", "MLP", "_step_loss_change", "_step_outcome"),
     "check_line_fit_gradients": ("mse", "MSELoss", "linear_backward", "numerical_gradient"),
     # chapter 2
     "check_train_step": ("fit", "_step"),        # calling the pieces in order is the exercise
@@ -43,7 +43,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "check_neuron_gradients_batch": ("neuron_gradients",),
     "check_leaky_neuron_gradients": ("leaky_relu_backward", "LeakyReLU", "neuron_gradients"),
     "check_saturation_prediction": ("neuron_gradients", "sigmoid_backward"),
-    "check_neuron_loss_and_grads": ("neuron_gradients", "sigmoid_backward", "Sigmoid", "MSELoss"),
+    "check_neuron_loss_and_grads": ("neuron_gradients", "Sigmoid", "MSELoss"),
     # chapter 5 and 5b
     "check_output_delta": ("output_delta", "backprop", "backward_pass"),
     "check_hidden_delta": ("backprop", "backward_pass"),
@@ -56,7 +56,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "check_maxout_backward": (),                 # no maxout in bplib: routing and the fork are the exercise
     "check_relu_zero_gradients_prediction": (),  # a number, not code
     "check_two_layer_backward": ("MLP", "Sequential"),
-    "check_one_sided_error_prediction": (),      # a number, not code
+    "check_one_sided_error_prediction": ("numerical_gradient", "rel_error", "step_sweep"),  # no computed reveal
     "check_normalize_backward": (),              # bplib has no L2 normalisation
     # chapter 6 and 7
     "check_he_init": ("he_normal", "he_uniform", "get_scheme"),
@@ -65,8 +65,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "check_clip_by_global_norm": ("clip_grad_norm_",),
     "check_clip_by_value": ("clip_grad_value_",),
     "check_l2_penalty": ("l2_penalty", "add_l2_gradient_"),
-    "check_residual_block_backward": ("leaky_relu_backward", "linear_backward", "Residual",
-                                      "LeakyReLU", "numerical_gradient",
+    "check_residual_block_backward": ("sigmoid_backward", "linear_backward", "Residual",
+                                      "_gate_slope", "numerical_gradient",
                                       "numerical_gradient_array"),
     "check_vanishing_factor_prediction": (),     # a number: nothing to call
     "check_clip_rows_backward": ("numerical_gradient", "numerical_gradient_array"),
@@ -94,6 +94,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "check_rosenbrock_grad": ("ROSENBROCK", "SURFACES", "_rosenbrock_grad"),
     "check_adam_tiny_gradient_step": ("Adam", "AdamW"),  # a prediction, not a measurement
     "check_adam_step": ("Adam", "AdamW"),
+    "check_softmax_regression_grads": ("softmax_cross_entropy", "CrossEntropyLoss", "compute_gradients",
+                                       "Linear", "_softmax_regression_grads"),
     # chapter 11
     "check_rnn_step_backward": ("rnn_step_backward", "RNN"),
     "check_hidden_gradients": ("RNN", "rnn_step_backward", "chunked_bptt"),
@@ -252,4 +254,4 @@ def solution_functions(sources: list[str]) -> set[str]:
 def delegation_message(name: str) -> str:
     """The gradebook message for a solution that hands the exercise to the library."""
     return (f"AssertionError: your solution uses bplib's own {name}, which already computes this "
-            "answer; the exercise asks you to write the computation yourself.")
+            "answer; the exercise asks you to work it out yourself.")

@@ -50,6 +50,16 @@ def check_reverse_products(reverse_products) -> None:
         if np.allclose(got_arr, expected[::-1]):
             raise AssertionError("The right numbers in the wrong order: position k must hold "
                                  "dy/du_k, the product of local[k], local[k+1], ..., local[-1].")
+        if np.allclose(got_arr, [math.prod(local[k + 1:]) for k in range(len(local))]):
+            raise AssertionError("Off by one: position k holds the product of local[k+1:], but "
+                                 "position k includes local[k], the stage that reads u_k: "
+                                 "dy/du_k = local[k] · local[k+1] · ... · local[-1].")
+    if isinstance(got, (list, tuple, np.ndarray)) and len(got) == len(expected) + 1:
+        got_arr = np.asarray(got, dtype=float)
+        if np.allclose(got_arr[:-1], expected) and np.isclose(got_arr[-1], 1.0):
+            raise AssertionError(f"reverse_products(local) has {len(got)} entries for {len(local)} "
+                                 "local derivatives: drop the trailing dy/dy = 1. It is the "
+                                 "starting value of the products, not one of the dy/du_k.")
     expect_close("reverse_products(local)", got, expected, atol=1e-12)
     single = call_student(reverse_products, [2.5])
     expect_close("reverse_products([2.5])", single, [2.5], atol=1e-12)
@@ -68,6 +78,10 @@ def check_tanh_neuron_partials(tanh_neuron_partials) -> None:
             raise AssertionError("These are the sigmoid neuron's gradients: with tanh the local "
                                  "derivative is 1 − tanh²(z), not σ(z)(1 − σ(z)).")
         where = f"at w={w}, b={b}, x={x}, y={y}"
+        if np.ndim(dw) == 0 and np.ndim(db) == 0 and dw is not None and db is not None and \
+                np.allclose([float(dw), float(db)], [ref.dL_db, ref.dL_dw], atol=1e-10):
+            raise AssertionError(f"The two partials {where} are swapped: return (dL_dw, dL_db) in "
+                                 "that order; dL_dw is the one with the factor x.")
         expect_close(f"dL/db {where}", db, ref.dL_db, atol=1e-10)
         expect_close(f"dL/dw {where}", dw, ref.dL_dw, atol=1e-10)
     passed("Both partials match: (a − y)·(1 − a²)·x and (a − y)·(1 − a²).")
@@ -96,6 +110,9 @@ def _fork_slips(x: float, w: float) -> dict[str, tuple[float | None, float | Non
         "the upstream gradient times the other input.": (math.sin(u) + x * math.cos(u), None),
         "The outer derivative cos is evaluated at x: the sine reads u = w x, so its local "
         "derivative is cos(w x).": (math.sin(u) + x * w * math.cos(x), x * x * math.cos(x)),
+        "The outer gate's factor x is missing from df/du: f = x · sin(u) gives df/du = x·cos u, "
+        "not cos u, and both partials go through it: ∂f/∂x = sin u + (x·cos u)·w and "
+        "∂f/∂w = (x·cos u)·x.": (math.sin(u) + w * math.cos(u), x * math.cos(u)),
         "∂f/∂w lacks a factor x: w reaches f through u = w x (factor x) and then through the "
         "outer product x · sin(u) (another factor x).": (None, x * math.cos(u)),
     }
@@ -117,6 +134,9 @@ def check_fork_partials(fork_partials) -> None:
                 wrong = (slip_dx is not None and abs(slip_dx - ref_dx) > 1e-6) or \
                         (slip_dw is not None and abs(slip_dw - ref_dw) > 1e-6)
                 if dx_match and dw_match and wrong:
+                    if slip_dx is not None and slip_dw is not None:
+                        raise AssertionError(f"(∂f/∂x, ∂f/∂w) {where} are ({float(dx):.4f}, "
+                                             f"{float(dw):.4f}), both wrong. {hint}")
                     side = "∂f/∂x" if slip_dx is not None else "∂f/∂w"
                     got = float(dx) if slip_dx is not None else float(dw)
                     raise AssertionError(f"{side} {where} is {got:.4f}, which is wrong. {hint}")
@@ -191,6 +211,13 @@ def check_sin_fork_backward(sin_fork_backward) -> None:
                 raise AssertionError(f"Both gradients {where} still use cos(x), the planted bug: the "
                                      "sine reads u = x w, so its local derivative is cos(u) = "
                                      "cos(x w). That shared factor is why gradcheck flagged both.")
+            if np.allclose(got, (-w * math.cos(u) + 2 * x, -x * math.cos(u)), atol=1e-9):
+                raise AssertionError(f"Both gradients {where} use -cos(u): the derivative of sin u "
+                                     "is +cos u (it is cos u whose derivative is -sin u). Read it "
+                                     "at u = x w: df/du = cos(x w).")
+            if np.allclose(got, (w * math.cos(u) + x, x * math.cos(u)), atol=1e-9):
+                raise AssertionError(f"∂f/∂x {where} adds x for the square's path: the square's "
+                                     "local derivative is d(x²)/dx = 2x, so add 2x.")
             if np.allclose(got, (w * math.cos(u), x * math.cos(u)), atol=1e-9):
                 raise AssertionError(f"∂f/∂x {where} has lost the path through x²: x feeds both "
                                      "the product and the square, so add the square's 2x.")
@@ -220,6 +247,9 @@ def check_tanh_op(tanh_op) -> None:
         if x0 != 0 and abs(x.grad - (1 - x0 * x0)) < 1e-12:
             raise AssertionError(f"x.grad = {x.grad:.4f} is 1 − x²: the derivative is "
                                  "1 − tanh(x)², square the output tanh(x), not the input.")
+        if x0 != 0 and abs(x.grad - (1 - t)) < 1e-12:
+            raise AssertionError(f"x.grad = {x.grad:.4f} is 1 − tanh(x): the square is missing; "
+                                 "the local derivative is 1 − tanh(x)², so square the output t.")
         if x0 != 0 and abs(x.grad - t) < 1e-12:
             raise AssertionError("x.grad equals tanh(x): the local derivative is 1 − tanh(x)², not "
                                  "tanh(x) itself.")
@@ -332,6 +362,9 @@ def _lse_slip(a: float, b: float, got: tuple[float, float]) -> str | None:
                                              "with respect to a is the larger one when a > b."),
         ((0.5, 0.5), "0.5 and 0.5 is right only where a = b: the weights are e^a and e^b divided by "
                      "their sum."),
+        ((math.exp(a - max(a, b)), math.exp(b - max(a, b))),
+         "these are e^(a−m) and e^(b−m) with m = max(a, b), the shifted derivatives of the inner "
+         "sum only; the chain rule also divides by that sum: d_a = e^(a−m) / (e^(a−m) + e^(b−m))."),
     ]
     for pair, message in slips:
         if np.allclose(got, pair, atol=1e-9, rtol=1e-9) and not np.allclose(pair, _logaddexp(a, b)[1:]):
@@ -362,6 +395,11 @@ def check_logaddexp_op(logaddexp_op) -> None:
                                  "node made with Value.from_op; yours has inputs "
                                  f"{', '.join(_name(v) for v in out.inputs) or 'none'}.")
         value, d_a, d_b = _logaddexp(a0, b0)
+        m = max(a0, b0)
+        if m != 0 and math.isclose(float(out.data), value - m, rel_tol=1e-12, abs_tol=1e-10):
+            raise AssertionError(f"{where}.data = {float(out.data):.4f} is ln(e^(a−m) + e^(b−m)) "
+                                 "without the shift: add back m = max(a, b), since "
+                                 "ln(e^a + e^b) = m + ln(e^(a−m) + e^(b−m)).")
         expect_close(f"{where}.data", out.data, value, atol=1e-10, rtol=1e-12)
         got = tuple(float(x) for x in out.local_grads)
         slip = _lse_slip(a0, b0, got) if abs(a0) < 700 else None

@@ -35,6 +35,10 @@ def _reject_one_sided(got, f, x: float, h: float, expected: float) -> None:
     """Name a forward or backward (one-sided) difference: first-order accurate only."""
     if got is None or np.ndim(got) != 0 or np.isclose(float(got), expected, atol=1e-9, rtol=1e-9):
         return
+    if np.isclose(float(got), (f(x + h) - f(x - h)) / 2 * h, atol=1e-300, rtol=1e-9):
+        raise AssertionError(
+            f"central_difference(f, {x}, {h:g}) gave {float(got):.3g}, expected {expected:.8f}: "
+            "/2*h multiplies by h, because Python reads a / 2 * h as (a / 2) * h; write / (2 * h).")
     for kind, value in (("forward", (f(x + h) - f(x)) / h), ("backward", (f(x) - f(x - h)) / h)):
         if np.isclose(float(got), value, atol=1e-12, rtol=1e-9):
             raise AssertionError(
@@ -136,40 +140,58 @@ def _step_loss_change(lr: float = STEP_LR) -> tuple[float, float]:
     return float(loss_fn(model(x), y) - before), -lr * squared
 
 
-def _plain_number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise AssertionError(f"{name} should be a plain number, like {name} = -0.01; got "
-                             f"{type(value).__name__}.")
-    if not np.isfinite(value):
-        raise AssertionError(f"{name} should be a finite number, got {value}.")
-    return float(value)
+STEP_RATES = (10.0, 50.0)
+STEP_OPTIONS = {
+    "A": "the loss falls by about the first-order amount -η‖g‖² (to within a fifth)",
+    "B": "the loss falls, but by far less than -η‖g‖²",
+    "C": "the loss rises",
+}
+
+
+def _step_outcome(lr: float) -> str:
+    """Which of STEP_OPTIONS describes one step with learning rate ``lr``: "A", "B" or "C"."""
+    actual, first_order = _step_loss_change(lr)
+    if actual > 0:
+        return "C"
+    return "A" if abs(actual - first_order) <= 0.2 * abs(first_order) else "B"
+
+
+def _step_reason(lr: float, got: str, truth: str) -> str:
+    if truth == "B" and got == "A":
+        return ("the first-order rule is a straight line, and at η = 10 each weight moves 20 times "
+                "as far as at η = 0.5: far enough for the curvature of the loss to matter (the "
+                "explorer's two curves part ways for large nudges). The loss still falls, but by "
+                "much less than the line promises.")
+    if truth == "B":
+        return ("at η = 10 the step is long, but not so long that it overshoots: the loss still "
+                "falls, by less than the straight line promises.")
+    if got == "A":
+        return ("at η = 50 the first-order change -η‖g‖² is almost the whole loss L printed above, "
+                "and a loss cannot fall below 0. A step that long leaves the region where the loss "
+                "is nearly straight and overshoots the valley.")
+    return ("at η = 50 the step is so long that it overshoots the valley: the loss ends up higher "
+            "than it started.")
 
 
 def check_step_loss_change(prediction) -> None:
-    """``prediction``: ΔL of one step with η = 0.5 on the fresh XOR network, accepted within 10%."""
-    got = _plain_number("prediction", prediction)
-    truth, first_order = _step_loss_change()
-    if abs(got - truth) <= 0.1 * abs(truth):
-        passed(f"Within 10%: the loss changes by {truth:.5f}. A step w ← w - η g changes the loss by "
-               "about Σ g·(-η g) = -η‖g‖².")
-        return
-    squared = -first_order / STEP_LR
-    if got > 0:
-        why = ("the loss goes down, not up: every weight moves against its gradient, so each term "
-               "g_i·Δw_i = -η g_i² of the first-order change is negative.")
-    elif np.isclose(got, -STEP_LR * np.sqrt(squared), rtol=0.1):
-        why = ("that is -η‖g‖, with the norm itself. Each weight moves by Δw_i = -η g_i, and the "
-               "change is Σ g_i Δw_i: the gradient enters twice, so square it.")
-    elif np.isclose(got, -squared, rtol=0.1):
-        why = ("that is -‖g‖², the change for η = 1. The nudge of each weight is -η g_i, so the "
-               "learning rate multiplies the whole sum.")
-    elif np.isclose(got, first_order / 9, rtol=0.1):
-        why = ("that is a mean over the nine parameters. The first-order change adds the "
-               "contributions of every weight: Σ g_i Δw_i, a sum, not an average.")
-    else:
-        why = ("use the first-order prediction of Exercise 3 with the nudge of a gradient-descent "
-               "step, Δw_i = -η g_i: ΔL ≈ Σ g_i Δw_i, with ‖g‖² printed above the exercise.")
-    raise AssertionError(f"prediction = {got:.4g} is not within 10% of the change of the loss: {why}")
+    """``prediction``: a pair of letters of STEP_OPTIONS, one step at η = 10 and at η = 50."""
+    if isinstance(prediction, str) or not isinstance(prediction, (tuple, list)) or len(prediction) != 2:
+        raise AssertionError(f"prediction should be a pair of letters, like prediction = (\"A\", \"A\"), "
+                             f"one for η = 10 and one for η = 50; got {prediction!r}.")
+    got = []
+    for letter in prediction:
+        key = letter.strip().upper() if isinstance(letter, str) else letter
+        if key not in STEP_OPTIONS:
+            raise AssertionError(f"each entry of prediction should be \"A\", \"B\" or \"C\"; got {letter!r}.")
+        got.append(key)
+    truth = [_step_outcome(lr) for lr in STEP_RATES]
+    wrong = [(lr, g, t) for lr, g, t in zip(STEP_RATES, got, truth) if g != t]
+    if wrong:
+        raise AssertionError(" ".join(
+            f"At η = {lr:g} you chose {g} ({STEP_OPTIONS[g]}), but {_step_reason(lr, g, t)}"
+            for lr, g, t in wrong))
+    passed("Right: at η = 10 the loss falls far less than -η‖g‖², and at η = 50 it rises. The "
+           "first-order change is a straight line, good only for small steps.")
 
 
 def line_fit_loss(w, b, x: np.ndarray, y: np.ndarray) -> float:
@@ -212,6 +234,10 @@ def check_line_fit_gradients(line_fit_gradients) -> None:
                 if np.isclose(float(dw), slip, atol=1e-10) and not np.isclose(slip, ref_dw, atol=1e-10):
                     raise AssertionError(f"{hint} ({where}: expected {ref_dw:.6f}, got {float(dw):.6f}.)")
         expect_close(f"dL/dw {where}", dw, ref_dw, atol=1e-10)
+        if np.ndim(db) == 0 and db is not None and np.isclose(float(db), ref_dw, atol=1e-10):
+            raise AssertionError(f"dL/db {where} is now 2·mean((ŷ - y)·x), the same as dL/dw: dL/db "
+                                 "was already right, since ∂ŷ/∂b = 1; only dL/dw lacked the factor x. "
+                                 f"(expected {ref_db:.6f}, got {float(db):.6f}.)")
         expect_close(f"dL/db {where}", db, ref_db, atol=1e-10)
     passed("dL/dw = 2·mean((ŷ - y)·x) and dL/db = 2·mean(ŷ - y): the gradient check agrees now.")
 
@@ -221,7 +247,11 @@ def check_sigmoid_prime(sigmoid_prime) -> None:
     """``sigmoid_prime(z)`` = σ(z)(1 - σ(z)) elementwise, for scalars and arrays."""
     z = np.linspace(-6, 6, 13)
     s = sigmoid(z)
-    expect_close("sigmoid_prime(z)", call_student(sigmoid_prime, z), s * (1 - s), atol=1e-10)
+    got = call_student(sigmoid_prime, z)
+    if got is not None and np.shape(got) == z.shape and np.allclose(np.asarray(got, dtype=float), s, atol=1e-10):
+        raise AssertionError("sigmoid_prime(z) returns σ(z) itself, the activation, not its slope: the "
+                             "derivative is σ'(z) = σ(z)(1 − σ(z)).")
+    expect_close("sigmoid_prime(z)", got, s * (1 - s), atol=1e-10)
     expect_close("sigmoid_prime(0.0)", call_student(sigmoid_prime, 0.0), 0.25, atol=1e-12)
     passed("sigmoid_prime is σ(z)(1 − σ(z)): at most 1/4, at z = 0.")
 
@@ -281,6 +311,10 @@ def _leaky_slips(x, y, w, b) -> dict[str, tuple[float, float]]:
         "(with a negative w or a bias they differ).": grads((a - y) * np.where(x > 0, 1.0, LEAKY_SLOPE) / n),
         "This is N times the gradient: the loss is the mean over the batch, so divide by N "
         "(np.mean, or the sum / len(x)).": grads((a - y) * np.where(z > 0, 1.0, LEAKY_SLOPE)),
+        "The error uses z where it needs a: ∂L/∂a = a − y with a = f(z), which is 0.1 z where "
+        "z < 0.": grads((z - y) * np.where(z > 0, 1.0, LEAKY_SLOPE) / n),
+        "This is twice the gradient: the ½ in the loss cancels the 2 of the square, so "
+        "∂L/∂a = a − y.": grads(2 * (a - y) * np.where(z > 0, 1.0, LEAKY_SLOPE) / n),
     }
 
 
@@ -341,6 +375,9 @@ def check_saturation_prediction(prediction) -> None:
         why = ("2 is what the factor ∂z/∂w = x alone gives. But x also sits inside z = w x + b: "
                "with w = −1 the weighted sum moves from −2.5 to −5, deeper into the sigmoid's flat "
                "tail, and σ'(z) = a(1 − a) shrinks far more than x grows.")
+    elif abs(got - truth / 2) <= 0.1 * abs(truth / 2):
+        why = ("that is about half the ratio: you left out ∂z/∂w = x, which doubles. The ratios of "
+               "σ'(z) and of a − y are right; the factor x = 5 over x = 2.5 is missing.")
     elif got >= 1:
         why = ("a ratio above 1 says the gradient grows. Compute the three factors (a − y), "
                "σ'(z) = a(1 − a) and x at z = −5 and at z = −2.5: one of them falls steeply.")
@@ -383,6 +420,10 @@ def check_neuron_loss_and_grads(neuron_loss_and_grads) -> None:
                 (a - y) * s,
             "use σ(z) instead of σ'(z) = σ(z)(1 − σ(z)) as the sigmoid's local derivative.":
                 (a - y) * a / x.size,
+            "apply σ to a again: σ'(z) = a(1 − a) with the a = σ(z) you already have, not "
+            "σ(a)(1 − σ(a)).": (a - y) * sigmoid(a) * (1 - sigmoid(a)) / x.size,
+            "are twice the gradient: the ½ in the loss cancels the 2 of the square, so "
+            "∂L/∂a = a − y.": 2 * (a - y) * s / x.size,
         }
         if np.ndim(dw) == 0 and np.ndim(db) == 0 and dw is not None and db is not None:
             got = [float(dw), float(db)]
