@@ -96,6 +96,10 @@ def test_the_predicted_factor_is_what_bplibs_sgd_does():
      r"delta1 has shape \(3,\), expected \(5, 3\).*sum over the batch"),
     (lambda a1, y_hat, y, W2: (y_hat - y,),
      r"tanh_linear_deltas should return 2 values"),
+    (lambda a1, y_hat, y, W2: (y_hat - y, ((y_hat - y) @ W2) * (1 - np.tanh(a1) ** 2)),
+     r"delta1 wrong.*tanh is applied again.*not 1 - tanh\(a1\)²"),
+    (lambda a1, y_hat, y, W2: (y_hat - y, ((y_hat - y) @ W2) * (1 + a1**2)),
+     r"delta1 wrong.*not 1 \+ a²"),
 ])
 def test_tanh_linear_deltas_slips_are_named(answer, message):
     with pytest.raises(AssertionError, match=message):
@@ -114,8 +118,8 @@ def test_tanh_linear_deltas_unknown_slip_still_says_where():
 
 
 # ---------------------------------------------------------------- exercise 5 (predict)
-@pytest.mark.parametrize("prediction", [10, 10.0, 9.2, 10.9, np.float64(9.99973)])
-def test_momentum_prediction_accepts_within_ten_percent(prediction, capsys):
+@pytest.mark.parametrize("prediction", [10, 10.0, 9.6, 10.4, np.float64(9.99973), np.array(10.0)])
+def test_momentum_prediction_accepts_within_five_percent(prediction, capsys):
     checks.check_momentum_prediction(prediction)
     assert capsys.readouterr().out.startswith("\u2714")
 
@@ -126,6 +130,9 @@ def test_momentum_prediction_accepts_within_ten_percent(prediction, capsys):
     (1.9, r"c = 1 \+ μ is the second sweep"),
     (100.0, r"do not add up at full size.*μ\^k"),
     (5.0, r"grows for longer than that"),
+    (9.0, r"not within 5%.*μ/\(1 - μ\) = 9.*without the current sweep's own -η g"),
+    (9.2, r"without the current sweep's own -η g"),
+    (10.9, r"do not add up at full size"),
     (-10.0, r"c is positive"),
     ("10", r"should be one number"),
     (np.array([10.0]), r"should be one number"),
@@ -223,3 +230,23 @@ def test_delegating_the_debug_exercise_to_the_library_is_refused():
     assert delegation.delegated("check_tanh_linear_deltas",
                                 "def f(a1, y_hat, y, W2):\n    return bp.functional.tanh_backward(y, a1)\n") \
         == "tanh_backward"
+
+
+def test_loss_and_grads_1986_accepts_a_size_one_loss(capsys):
+    def keepdims_loss(W1, b1, W2, b2, x, y):
+        L, grads = loss_and_grads_1986(W1, b1, W2, b2, x, y)
+        return np.array([L]), grads          # e.g. 0.5 * ((y_hat - y) ** 2).sum(axis=0)
+
+    checks.check_loss_and_grads_1986(keepdims_loss)
+    out = capsys.readouterr().out
+    assert out.startswith("\u2714") and "U(-0.3, 0.3)" in out and "0.25" in out
+
+
+def test_the_chapter_9_derive_snippet_in_the_answer_cell_is_not_delegation():
+    prompt = next(c for c in read_notebook(repo_notebooks_dir() / "09_history.ipynb").cells
+                  if c.cell_type == "markdown" and "tanh_linear_deltas(a1_t" in c.source)
+    snippet = prompt.source.split("```python")[1].split("```")[0]
+    source = ("def tanh_linear_deltas(a1, y_hat, y, W2):\n"
+              "    delta2 = y_hat - y\n    return delta2, (delta2 @ W2) * (1 - a1**2)\n")
+    assert delegation.delegated("check_tanh_linear_deltas", source + snippet,
+                                answers={"tanh_linear_deltas"}) is None

@@ -11,7 +11,7 @@ from bplib.course.checks.optim import _adam_step, _rosenbrock_grad
 
 
 # ---------------------------------------------------------------- reference answers
-# notebooks/10_optimizers.ipynb, exercises 4 to 6
+# notebooks/10_optimizers.ipynb, exercises 4 to 7 (the debug one's reference is further down)
 def rosenbrock_grad(w):
     w1, w2 = w[:, 0], w[:, 1]
     return np.stack([-2 * (1 - w1) - 400 * w1 * (w2 - w1 ** 2), 200 * (w2 - w1 ** 2)], axis=1)
@@ -91,7 +91,7 @@ def _rosen(d1, d2):
      r"first term \(1 - w₁\)² is missing"),
     (_rosen(lambda x, r: 200 * r, lambda x, r: -2 * (1 - x) - 400 * x * r),
      r"columns are swapped"),
-    (lambda w: rosenbrock_grad(w).sum(axis=0), r"summed over the points"),
+    (lambda w: rosenbrock_grad(w).sum(axis=0), r"summed or averaged over the points"),
     (lambda w: rosenbrock_grad(w).T, r"has shape \(2, 8\), expected \(8, 2\).*transposed"),
 ])
 def test_rosenbrock_grad_slips_are_named(wrong, message):
@@ -208,3 +208,106 @@ def test_answers_that_hand_the_exercise_to_the_library_are_refused():
     assert delegated("check_adam_step", "def adam_step(*a):\n    opt = bp.optim.Adam") == "Adam"
     assert delegated("check_adam_step", "def adam_step(w, m, v, grad, t, lr, beta1, beta2, eps):\n"
                      "    return w - lr * grad, m, v") is None
+
+
+# ---------------------------------------------------------------- review fixes (issue 16)
+def efficient_adam(w, m, v, grad, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    step = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return w - step * m / (np.sqrt(v) + eps), m, v
+
+
+def test_adam_step_names_kingma_and_bas_efficient_form():
+    with pytest.raises(AssertionError, match=r"after step 1 \(ε = 1e-08\). Likely cause: .*'efficient' ordering.*"
+                                             r"ε is added to √v̂ \(after the correction\), not √v"):
+        checks.check_adam_step(efficient_adam)
+
+
+@pytest.mark.parametrize("prediction", [-0.5, 0, 0.0])
+def test_adam_tiny_gradient_a_signed_or_zero_step_is_told_a_length_is_positive(prediction):
+    with pytest.raises(AssertionError, match=r"A length is positive") as info:
+        checks.check_adam_tiny_gradient_step(prediction)
+    assert "SGD's step" not in str(info.value)
+
+
+def test_rosenbrock_grad_a_mean_over_the_points_is_named():
+    with pytest.raises(AssertionError, match=r"shape \(2,\).*summed or averaged over the points"):
+        checks.check_rosenbrock_grad(lambda w: rosenbrock_grad(w).mean(axis=0))
+
+
+# ---------------------------------------------------------------- exercise 7 (debug)
+def softmax_regression_grads(W, b, x, labels):
+    p = bp.functional.softmax(x @ W.T + b)
+    n = len(x)
+    L = -np.mean(np.log(p[np.arange(n), labels]))
+    dz = p.copy()
+    dz[np.arange(n), labels] -= 1
+    return L, (dz.T @ x / n, dz.sum(axis=0) / n)
+
+
+def _variant(dW_of, db_of, onehot=True):
+    def answer(W, b, x, labels):
+        p = bp.functional.softmax(x @ W.T + b)
+        n = len(x)
+        dz = p.copy()
+        if onehot:
+            dz[np.arange(n), labels] -= 1
+        return -np.mean(np.log(p[np.arange(n), labels])), (dW_of(dz, x, n, W), db_of(dz, n, W))
+    return answer
+
+
+def test_the_softmax_regression_reference_passes_gradcheck(capsys):
+    r = np.random.default_rng(3)
+    W, b, x, labels = r.normal(size=(4, 3)), r.normal(size=4), r.normal(size=(6, 3)), r.integers(0, 4, 6)
+    assert bp.gradcheck.gradcheck(softmax_regression_grads, (W, b, x, labels)).ok
+    checks.check_softmax_regression_grads(softmax_regression_grads)
+    assert capsys.readouterr().out.startswith("\u2714")
+
+
+def test_the_notebooks_buggy_softmax_regression_is_the_planted_bug():
+    import nbformat
+
+    from bplib.course.release import repo_notebooks_dir
+    nb = nbformat.read(repo_notebooks_dir() / "10_optimizers.ipynb", 4)
+    source = next(c.source for c in nb.cells if c.cell_type == "code"
+                  and c.source.startswith("def softmax_regression_grads_buggy"))
+    source = source.split("\n\n\n")[0]
+    space = {"np": np, "bp": bp}
+    exec(source, space)
+    with pytest.raises(AssertionError, match=r"db wrong at \[\d\].*still the planted bug.*1/N"):
+        checks.check_softmax_regression_grads(space["softmax_regression_grads_buggy"])
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_variant(lambda dz, x, n, W: dz.T @ x / n, lambda dz, n, W: dz.sum(axis=0)),
+     r"db wrong at .*N = 8\). Likely cause: this is still the planted bug"),
+    (_variant(lambda dz, x, n, W: dz.T @ x / n, lambda dz, n, W: dz.sum(axis=0) / len(W)),
+     r"db wrong.*divided by the number of classes C"),
+    (_variant(lambda dz, x, n, W: dz.T @ x / n**2, lambda dz, n, W: dz.sum(axis=0) / n),
+     r"dW wrong.*divided by N twice"),
+    (_variant(lambda dz, x, n, W: dz.T @ x, lambda dz, n, W: dz.sum(axis=0) / n),
+     r"dW wrong.*moved rather than added"),
+    (_variant(lambda dz, x, n, W: dz.T @ x / n, lambda dz, n, W: dz.sum(axis=0) / n, onehot=False),
+     r"one-hot target is not subtracted"),
+    (_variant(lambda dz, x, n, W: dz.T @ x / n, lambda dz, n, W: dz.sum() / n),
+     r"db is one number.*axis=0"),
+    (_variant(lambda dz, x, n, W: x.T @ dz / n, lambda dz, n, W: dz.sum(axis=0) / n),
+     r"dW has shape \(3, 4\), expected \(4, 3\)"),
+])
+def test_softmax_regression_wrong_fixes_are_named(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_softmax_regression_grads(wrong)
+
+
+def test_softmax_regression_delegation_and_the_snippets_in_the_answer_cell():
+    from bplib.course.delegation import delegated
+
+    assert delegated("check_softmax_regression_grads",
+                     "def softmax_regression_grads(W, b, x, labels):\n"
+                     "    return bp.functional.softmax_cross_entropy(x @ W.T + b, labels)\n") \
+        == "softmax_cross_entropy"
+    own = ("def rosenbrock_grad(w):\n    return np.stack([w[:, 0], w[:, 1]], axis=1)\n\n"
+           "w_test = np.random.default_rng(0).uniform(-2, 2, size=(5, 2))\n"
+           "bp.gradcheck.gradcheck(lambda w: (ROSENBROCK.value(w).sum(), rosenbrock_grad(w)), w_test)\n")
+    assert delegated("check_rosenbrock_grad", own, answers={"rosenbrock_grad"}) is None

@@ -33,7 +33,7 @@ def rnn_backward(dhs, cache):
 
 def test_the_reference_solutions_pass(capsys):
     checks.check_gated_step_backward(gated_step_backward)
-    checks.check_gradient_horizon(52)
+    checks.check_gradient_horizon(132)
     checks.check_rnn_backward(rnn_backward)
     out = capsys.readouterr().out
     assert out.count("\u2714") == 3, out
@@ -82,7 +82,9 @@ def test_the_reference_rnn_backward_passes_gradcheck_and_the_planted_bug_does_no
 
 def test_the_horizon_is_the_geometric_one():
     k = checks.gradient_horizon()
-    assert abs(k - np.log(1000) / np.log(1 / 0.875)) < 1.5
+    assert checks.HORIZON_RHO == 0.95 and checks.HORIZON_LENGTH == 150     # off the explorer's grid
+    assert 0 <= np.log(1000) / np.log(1 / 0.95) - k < 5          # tanh' <= 1: never slower than rho^k
+    assert abs(checks.gradient_horizon(0.875, length=100) - np.log(1000) / np.log(1 / 0.875)) < 1.5
     with pytest.raises(ValueError, match="larger length"):
         checks.gradient_horizon(0.99, length=20)
 
@@ -125,6 +127,12 @@ def gated_transposed_dh_prev(dh, cache):
     return dx, dh * (1 - gate) + dz @ W_hh.T, dW_xh, dW_hh, db_h
 
 
+def gated_swapped_gate_roles(dh, cache):
+    x, h_prev, W_xh, W_hh, candidate, gate = cache
+    dz = dh * (1 - gate) * (1 - candidate**2)
+    return dz @ W_xh, dh * gate + dz @ W_hh, dz.T @ x, dz.T @ h_prev, dz.sum(axis=0)
+
+
 @pytest.mark.parametrize("wrong, message", [
     (gated_tanh_at_h, r"tanh derivative was taken at h.*1 - candidate\*\*2"),
     (gated_no_gate_factor, "dz is missing the gate"),
@@ -132,6 +140,7 @@ def gated_transposed_dh_prev(dh, cache):
     (gated_direct_path_with_gate, r"weighted by gate.*dh \* \(1 - gate\)"),
     (gated_direct_path_without_factor, r"forgets its factor"),
     (gated_transposed_dh_prev, r"dh_prev wrong at \[\d, \d\]: expected"),
+    (gated_swapped_gate_roles, r"db_h is wrong. The roles of the gate are swapped"),
     (lambda dh, cache: gated_step_backward(dh, cache)[:4], "should return 5 values"),
     (lambda dh, cache: (*gated_step_backward(dh, cache)[:4], None), "db_h is None"),
 ])
@@ -141,17 +150,18 @@ def test_gated_step_slips_are_named(wrong, message):
 
 
 # ---------------------------------------------------------------- exercise 5 (predict)
-@pytest.mark.parametrize("prediction", [45, 52, 52.0, np.float64(58), np.int64(50)])
+@pytest.mark.parametrize("prediction", [115, 132, 132.0, np.float64(135), np.int64(150)])
 def test_horizon_predictions_within_15_percent_pass(prediction, capsys):
     checks.check_gradient_horizon(prediction)
     assert "\u2714" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("prediction, message", [
-    (8, r"Too few steps.*geometrically.*1 / \(1 - rho\)"),       # straight line: 1 / (1 - rho)
+    (20, r"Too few steps.*geometrically.*A guess near 20, 1 / \(1 - rho\)"),  # the straight line
     (3, "Too few steps"),
-    (1000, r"Too many steps.*ln\(1000\) / ln\(1/rho\)"),        # thinks nothing ever vanishes
+    (1000, r"Too many steps.*ln\(1000\) / ln\(1/rho\).*only make the gradient fall faster"),
     (70, "more than 15% away"),
+    (52, "more than 15% away"),                                  # the old exercise's rho = 0.875
     (None, "should be one number"),
     ("b", "should be one number"),
     (np.array([52, 53]), "should be one number"),
@@ -160,7 +170,9 @@ def test_horizon_predictions_within_15_percent_pass(prediction, capsys):
 def test_wrong_horizon_predictions_explain_the_reasoning(prediction, message):
     with pytest.raises(AssertionError, match=message) as info:
         checks.check_gradient_horizon(prediction)
-    assert "52" not in str(info.value)  # the message never gives the answer away
+    assert "132" not in str(info.value) and "134" not in str(info.value)   # no answer given away
+    if isinstance(prediction, int) and not 10 <= prediction <= 30:
+        assert "straight-line answer" not in str(info.value)   # only for guesses near 1 / (1 - rho)
 
 
 # ---------------------------------------------------------------- exercise 6 (debug)
@@ -227,3 +239,22 @@ def test_solutions_that_hand_the_exercise_to_the_library_are_refused(check, sour
     from bplib.course.delegation import delegated
     assert delegated(check, source) in (name, "bplib.course", "bplib.course.checks.rnn")
     assert delegated(check, "prediction = 52\ndef rnn_backward(dhs, cache):\n    return dhs") is None
+
+
+def test_the_derive_prompts_gradient_check_in_the_answer_cell_is_not_delegation():
+    from bplib.course.delegation import delegated
+    from bplib.course.exercises import read_notebook
+    from bplib.course.release import repo_notebooks_dir
+
+    prompt = next(c for c in read_notebook(repo_notebooks_dir() / "11_bptt.ipynb").cells
+                  if c.cell_type == "markdown" and "def gated_step_backward" not in c.source
+                  and "from bplib.course.checks.rnn import gated_step_forward" in c.source)
+    snippet = prompt.source.split("```python")[1].split("```")[0]
+    answer = ("def gated_step_backward(dh, cache):\n"
+              "    x, h_prev, W_xh, W_hh, candidate, gate = cache\n"
+              "    dz = dh * gate * (1 - candidate**2)\n"
+              "    return dz @ W_xh, dh * (1 - gate) + dz @ W_hh, dz.T @ x, dz.T @ h_prev, dz.sum(axis=0)\n")
+    assert delegated("check_gated_step_backward", answer + snippet, answers={"gated_step_backward"}) is None
+    borrowing = ("from bplib.course.checks.rnn import _gated_step_backward\n"
+                 "def gated_step_backward(dh, cache):\n    return _gated_step_backward(dh, cache)\n")
+    assert delegated("check_gated_step_backward", borrowing, answers={"gated_step_backward"}) is not None

@@ -139,9 +139,11 @@ def gated_step_forward(x: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh
 
 
 def _gated_step_backward(dh, cache, *, direct: bool = True, gate_factor: bool = True,
-                         derivative_of=None, keep=None):
+                         derivative_of=None, keep=None, swap_gate: bool = False):
     """Reference (and, with the flags, the usual slips): dh (N, H) -> the five gradients."""
     x, h_prev, W_xh, W_hh, candidate, gate = cache
+    if swap_gate:                           # the roles of gate and 1 - gate exchanged
+        gate = 1 - gate
     tanh_value = candidate if derivative_of is None else derivative_of
     dz = dh * (gate if gate_factor else 1.0) * (1 - tanh_value**2)
     dh_prev = dz @ W_hh + (dh * ((1 - gate) if keep is None else keep) if direct else 0.0)
@@ -168,6 +170,10 @@ def check_gated_step_backward(gated_step_backward) -> None:
         got = expect_tuple("gated_step_backward", call_student(gated_step_backward, dh, cache), 5)
         ref = _gated_step_backward(dh, cache)
         slips = (
+            ("db_h", _gated_step_backward(dh, cache, swap_gate=True)[4],
+             "The roles of the gate are swapped: tanh(z) enters h multiplied by gate and h_prev "
+             "by 1 - gate, so dz = dh * gate * (1 - candidate**2) and the direct path of dh_prev "
+             "is dh * (1 - gate), not the other way round."),
             ("db_h", _gated_step_backward(dh, cache, derivative_of=h)[4],
              "The tanh derivative was taken at h: here h is a mix of h_prev and tanh(z), so "
              "tanh'(z) = 1 - candidate**2, the value tanh produced, not 1 - h**2."),
@@ -196,11 +202,11 @@ def check_gated_step_backward(gated_step_backward) -> None:
 
 
 # -------------------------------------------------------------------------- exercise 5 (predict)
-HORIZON_RHO, HORIZON_FRACTION, HORIZON_TOLERANCE = 0.875, 1e-3, 0.15
+HORIZON_RHO, HORIZON_LENGTH, HORIZON_FRACTION, HORIZON_TOLERANCE = 0.95, 150, 1e-3, 0.15
 
 
 def gradient_horizon(rho: float = HORIZON_RHO, fraction: float = HORIZON_FRACTION,
-                     length: int = 100) -> int:
+                     length: int = HORIZON_LENGTH) -> int:
     """Steps k back from the last state until ``||dL/dh_{T-k}|| < fraction * ||dL/dh_T||``."""
     from bplib.widgets.rnn import gradient_in_time
 
@@ -213,7 +219,7 @@ def gradient_horizon(rho: float = HORIZON_RHO, fraction: float = HORIZON_FRACTIO
 
 
 def check_gradient_horizon(prediction) -> None:
-    """``prediction``: a number, the steps back until the gradient is a thousandth (rho 0.875)."""
+    """``prediction``: a number, the steps back until the gradient is a thousandth (rho 0.95, T 150)."""
     if prediction is None or isinstance(prediction, (bool, str)) or np.ndim(prediction) != 0:
         raise AssertionError(f"prediction should be one number of steps (like 20), got "
                              f"{type(prediction).__name__}.")
@@ -229,17 +235,21 @@ def check_gradient_horizon(prediction) -> None:
         passed(f"Your prediction of {guess:g} steps is within 15% of the measured horizon. "
                "Run the next cell to see it.")
         return
+    rho, straight = HORIZON_RHO, 1.0 / (1.0 - HORIZON_RHO)
     if guess < truth:
-        hint = ("Too few steps. Each step back multiplies the gradient by about rho = 0.875, so "
-                "it keeps 87.5% of what is left, not 87.5% of where it started: it decays "
-                "geometrically, like rho^k, not in a straight line. A guess near 8, "
-                "1 / (1 - rho), is the straight-line answer. Solve rho^k = 1/1000 with "
-                "logarithms, k = ln(1000) / ln(1/rho), and note ln(1/rho) is close to 1 - rho.")
+        hint = (f"Too few steps. Each step back multiplies the gradient by about rho = {rho:g}, so "
+                f"it keeps {100 * rho:g}% of what is left, not {100 * rho:g}% of where it started: "
+                "it decays geometrically, like rho^k, not in a straight line.")
+        if 0.5 * straight <= guess <= 1.5 * straight:
+            hint += (f" A guess near {straight:.0f}, 1 / (1 - rho), is the straight-line answer, "
+                     "which takes the same amount off at every step.")
+        hint += (" Solve rho^k = 1/1000 with logarithms, k = ln(1000) / ln(1/rho), and note "
+                 "ln(1/rho) is close to 1 - rho.")
     else:
-        hint = ("Too many steps. The gradient keeps a factor rho = 0.875 per step, so after k "
+        hint = (f"Too many steps. The gradient keeps a factor rho = {rho:g} per step, so after k "
                 "steps it is rho^k of its size: solve rho^k = 1/1000 with logarithms, "
-                "k = ln(1000) / ln(1/rho). Small inputs keep tanh' close to 1, so saturation "
-                "does not slow the decay here.")
+                "k = ln(1000) / ln(1/rho). The tanh factor cannot stretch that: tanh' ≤ 1, so "
+                "saturation could only make the gradient fall faster, never slower.")
     raise AssertionError(f"Your prediction of {guess:g} steps is more than 15% away from the "
                          f"measured horizon. {hint}")
 
