@@ -121,3 +121,14 @@ def test_table_lists_every_exercise_with_its_points(course, capsys):
 
 def test_the_default_source_folder_is_the_course_notebooks():
     assert repo_notebooks_dir() == Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def test_an_unwritten_value_answer_is_shown_as_todo_not_as_a_name_error(course, capsys):
+    chapter = synthetic_chapter(
+        solutions={"ex1": "### BEGIN SOLUTION\nprediction = 6\n### END SOLUTION"},
+        checks={"ex1": "assert prediction == 6, 'predict 6'\nprint('passed: prediction')"})
+    path = course / "mine.ipynb"
+    nbformat.write(release_notebook(chapter), str(path))
+    assert main(["check", str(path), "--cell-timeout", "10"]) == 1
+    out = capsys.readouterr().out
+    assert "[TODO] Exercise 1" in out and "NameError" not in out

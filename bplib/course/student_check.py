@@ -24,6 +24,13 @@ def _delegation(nb, exercise: Exercise) -> str | None:
     return delegated(exercise.check, solution.source, own, answers)
 
 
+def _answer_cell_unwritten(nb, run, exercise: Exercise) -> bool:
+    """True when the answer cell above still raises NotImplementedError (a value not set yet)."""
+    index = next((i for i in range(exercise.cell_index - 1, -1, -1) if is_solution(nb.cells[i])), None)
+    above = run.cells.get(index) if index is not None else None
+    return above is not None and above.ename == "NotImplementedError"
+
+
 def check_notebook(path: str | Path, *, timeout: float = 600, cell_timeout: float = 120,
                    out: TextIO | None = None) -> bool:
     """Run a copy of the notebook (the file is not touched) and print every exercise's result.
@@ -55,7 +62,7 @@ def check_notebook(path: str | Path, *, timeout: float = 600, cell_timeout: floa
         if result.status == "ok":
             earned += exercise.points
             detail = result.stdout.strip()
-        elif result.ename == "NotImplementedError":
+        elif result.ename == "NotImplementedError" or _answer_cell_unwritten(nb, run, exercise):
             word, detail = "TODO", "not answered yet: replace the `raise NotImplementedError()`"
         else:
             detail = f"{result.ename}: {result.evalue}".strip(": ")
