@@ -110,11 +110,6 @@ def test_every_core_check_has_a_reference_here():
     assert not {name for name in every - here if name not in elsewhere}
 
 
-def test_checks_are_exported_from_bp_course():
-    for check, _ in REFERENCES:
-        assert getattr(bp.course, check.__name__) is check
-
-
 def rejects(check, wrong, match, capsys, exc=AssertionError):
     with pytest.raises(exc, match=match) as info:
         check(wrong)

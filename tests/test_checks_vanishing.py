@@ -168,7 +168,3 @@ def test_l2_penalty_check(capsys):
                              [2 * lam * w for w in ws]))
 
 
-def test_checks_are_exported_from_bp_course():
-    for name in checks.__all__:
-        exported = getattr(bp.course, name)  # check_* are wrapped to record progress
-        assert getattr(exported, "__wrapped__", exported) is getattr(checks, name)

@@ -6,7 +6,6 @@ import pytest
 import bplib as bp
 from bplib.course import check_cross_entropy, check_huber_loss, check_largest_stable_lr
 from bplib.course.checks.optim import QUADRATIC_CURVATURES
-from bplib.course.delegation import FORBIDDEN
 from bplib.optim import QUADRATIC, optimizer_path
 
 
@@ -35,13 +34,6 @@ def test_the_reference_solutions_pass(capsys):
     check_cross_entropy(cross_entropy)
     out = capsys.readouterr().out
     assert out.count("\u2714") == 3 and out.count("\n") == 3
-
-
-def test_new_checks_are_exported_and_listed_for_delegation():
-    for check in (check_huber_loss, check_largest_stable_lr, check_cross_entropy):
-        assert getattr(bp.course, check.__name__) is check
-        assert check.__name__ in FORBIDDEN
-    assert "softmax_cross_entropy" in FORBIDDEN["check_cross_entropy"]
 
 
 def rejects(check, answer, match, capsys):

@@ -32,12 +32,6 @@ def test_the_reference_answers_pass(capsys):
     assert out.count("\u2714") == 3, out
 
 
-def test_the_new_checks_are_exported_for_exercise_cells():
-    for name in ("check_rosenbrock_grad", "check_adam_tiny_gradient_step", "check_adam_step"):
-        exported = getattr(bp.course, name)
-        assert getattr(exported, "__wrapped__", exported) is getattr(checks, name)
-
-
 # ---------------------------------------------------------------- the references themselves
 def test_the_rosenbrock_reference_agrees_with_finite_differences_and_the_library():
     rng = np.random.default_rng(0)

@@ -105,7 +105,11 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_misuse_gets_a_clear_error(case):
-    call, error, words = CASES[case]
+    raises_clearly(*CASES[case])
+
+
+def raises_clearly(call, error, words) -> None:
+    """``call()`` raises ``error`` whose message matches ``words``, before any numpy warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a numpy RuntimeWarning would mean the check came too late
         with pytest.raises(error, match=words):

@@ -4,11 +4,10 @@ Companion of tests/test_misuse.py; here one case per argument the sweep found un
 
 from __future__ import annotations
 
-import warnings
-
 import matplotlib
 import numpy as np
 import pytest
+from test_misuse import raises_clearly
 
 import bplib as bp
 
@@ -357,11 +356,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_misuse_gets_a_clear_error(case):
-    call, error, words = CASES[case]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a numpy RuntimeWarning would mean the check came too late
-        with pytest.raises(error, match=words):
-            call()
+    raises_clearly(*CASES[case])
 
 
 def test_clip_grad_value_of_zero_warns_that_nothing_will_change():
