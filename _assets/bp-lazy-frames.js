@@ -20,9 +20,10 @@
     var all = document.querySelectorAll("script.bp-frames[data-src]");
     all.forEach(function (holder) {
       holders[holder.dataset.id] = holder;
-      // a control touched before the frames arrived: fetch them now
-      holder.parentElement.addEventListener("pointerdown", function () { load(holder); }, { once: true });
-      holder.parentElement.addEventListener("focusin", function () { load(holder); }, { once: true });
+      // a control touched before the frames arrived (by pointer, keyboard or script): fetch them now
+      ["pointerdown", "focusin", "input", "change"].forEach(function (type) {
+        holder.parentElement.addEventListener(type, function () { load(holder); }, { once: true });
+      });
     });
     if (!("IntersectionObserver" in window)) { all.forEach(load); return; }
     var seen = new IntersectionObserver(function (entries) {
