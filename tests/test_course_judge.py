@@ -214,3 +214,12 @@ def test_only_the_statements_that_define_the_answer_are_read():
     assert delegated("check_hidden_gradients", bound, answers={"hidden_gradients"}) is not None
     assert delegated("check_gradient_horizon", "prediction = bp.course.checks.rnn.gradient_horizon()",
                      answers={"prediction"}) == "bplib.course"
+
+
+def test_a_forbidden_call_hidden_behind_a_helper_name_in_the_cell_is_still_found():
+    cell = ("helper = bp.neuron.neuron_gradients\n"
+            "def neuron_gradients(x, t, w, b):\n    return helper(x, t, w, b)\n"
+            "g = bp.gradcheck.numerical_gradient(lambda: 0.0, w0)\n")
+    assert delegated("check_neuron_gradients", cell, answers={"neuron_gradients"}) == "neuron_gradients"
+    fine = "def neuron_gradients(x, t, w, b):\n    return 0, 0\nprint(bp.neuron.neuron_gradients)\n"
+    assert delegated("check_neuron_gradients", fine, answers={"neuron_gradients"}) is None

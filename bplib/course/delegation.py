@@ -137,6 +137,18 @@ def _binds(node: ast.stmt, names: set[str]) -> bool:
                for n in ast.walk(node))
 
 
+def _defining(tree: ast.Module, names: set[str]) -> list[ast.stmt]:
+    """The top-level statements that bind ``names``, and, in turn, every name those read
+    (``helper = bp.neuron.neuron_gradients`` used by the answer is read too)."""
+    chosen: list[ast.stmt] = []
+    while True:
+        new = [n for n in tree.body if n not in chosen and _binds(n, names)]
+        if not new:
+            return chosen
+        chosen += new
+        names = {x.id for n in new for x in ast.walk(n) if isinstance(x, ast.Name)}
+
+
 def _course_aliases(tree: ast.Module) -> set[str]:
     """Names the cell's top level binds to something imported from ``bplib.course``."""
     names = set()
@@ -163,7 +175,7 @@ def delegated(check: str, solution_source: str, own: set[str] | None = None,
         tree = ast.parse(solution_source)
     except SyntaxError:
         return None
-    examined: list[ast.AST] = [tree] if not answers else [n for n in tree.body if _binds(n, answers)]
+    examined: list[ast.AST] = [tree] if not answers else _defining(tree, set(answers))
     borrowed = _course_aliases(tree)
     for part in examined:
         graders = _uses_the_checks(part)
