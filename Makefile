@@ -35,7 +35,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-book: $(STAMP)
+# KaTeX (npm) typesets the site's math while the book is built; only `make book` needs Node.js.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Building the site needs Node.js (npm): KaTeX typesets its math at build time."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+book: $(STAMP) $(NODE_STAMP)
 	BP_SOLUTIONS=$(SOLUTIONS) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html: open _build/html/index.html, or run 'make serve'."
 

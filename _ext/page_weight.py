@@ -10,6 +10,10 @@ in the page, so an explorer is never blank.
 myst-nb also embeds the notebook's saved ipywidgets state in every page (images included); the
 site never loads a widget manager (``nb_ipywidgets_js: {}``), so that state is dead weight and
 is dropped.
+
+pydata-sphinx-theme loads Sphinx's search tools and the whole search index on every page, as
+blocking scripts in the head, for its search field; they are deferred (run in the same order, after
+the page is parsed), which the field does not notice: it is used after the page has loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from pathlib import Path
 _FRAMES = re.compile(r'<script type="application/json" class="bp-frames">(.*?)</script>', re.S)
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 FOLDER = "bp-frames"
+_SEARCH_SCRIPTS = re.compile(
+    r'<script src="((?:\.\./)*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js))">')
 
 
 def _drop_widget_state(app, pagename, templatename, context, doctree) -> None:
@@ -43,6 +49,11 @@ def externalise_frames(html: str, static: Path, prefix: str) -> str:
     return _FRAMES.sub(move, html)
 
 
+def defer_search_scripts(html: str) -> str:
+    """``html`` with the theme's search scripts in the head loaded with ``defer``."""
+    return _SEARCH_SCRIPTS.sub(r'<script defer src="\1">', html)
+
+
 def _rewrite_pages(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -50,10 +61,12 @@ def _rewrite_pages(app, exception) -> None:
     static = out / "_static"
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        if 'class="bp-frames">' not in text:
-            continue
-        depth = len(page.relative_to(out).parts) - 1
-        page.write_text(externalise_frames(text, static, "../" * depth), encoding="utf-8")
+        new = text if page.name == "search.html" else defer_search_scripts(text)
+        if 'class="bp-frames">' in new:
+            depth = len(page.relative_to(out).parts) - 1
+            new = externalise_frames(new, static, "../" * depth)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
 
 
 def setup(app):

@@ -36,3 +36,18 @@ def test_frames_move_to_one_file_per_explorer_and_the_page_keeps_a_placeholder(t
     key, data = re.fullmatch(r'bpFrames\("(\w+)", (.*)\);\n', stored, re.S).groups()
     assert key == srcs[0] and json.loads(data) == frames
     assert 'img class="bp-frame"' in out and out.count("data:image/png;base64,") == 2  # default frames stay
+
+
+def test_the_theme_search_scripts_are_deferred_and_keep_their_order():
+    from page_weight import defer_search_scripts
+
+    head = ('<script src="../_static/doctools.js"></script>\n'
+            '<script src="../_static/searchtools.js"></script>\n'
+            '<script src="../_static/language_data.js"></script>\n'
+            '<script src="../searchindex.js"></script>\n')
+    out = defer_search_scripts(head)
+    assert re.findall(r'<script defer src="([^"]+)">', out) == [
+        "../_static/searchtools.js", "../_static/language_data.js", "../searchindex.js"]
+    assert '<script src="../_static/doctools.js">' in out  # other scripts are left as they are
+    assert defer_search_scripts('<script src="searchindex.js"></script>') == \
+        '<script defer src="searchindex.js"></script>'  # a page at the site's root

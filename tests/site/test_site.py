@@ -42,12 +42,17 @@ def test_a_desktop_window_shows_one_search_field_in_the_sidebar(visit, page):
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if 'class="math' in (SITE / p).read_text()])
-def test_math_is_typeset_by_the_local_mathjax(visit, page):
+def test_math_is_typeset_at_build_time_and_drawn_in_katex_fonts(visit, page):
     v = visit(page)
-    # attached, not visible: a formula in a heading is repeated first in the print-only contents
-    v.page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
-    assert v.page.locator("mjx-container").count() > 0
-    assert not v.page.locator("text=\\frac").count(), "raw TeX left on the page"
+    formulas = v.page.locator(".math .katex")
+    assert formulas.count() == v.page.locator(".math").count() > 0, "a formula was not typeset"
+    # screen readers read the MathML KaTeX writes beside the drawing
+    assert v.page.locator(".math .katex-mathml math").count() == formulas.count()
+    # (the MathML's TeX annotation is never drawn)
+    assert not v.page.locator("text=\\frac >> visible=true").count(), "raw TeX left on the page"
+    assert not [u for u in v.requests if "mathjax" in u.lower()], "the page still loads MathJax"
+    v.page.evaluate("document.fonts.ready")
+    assert v.page.evaluate("document.fonts.check('16px KaTeX_Main')"), "KaTeX's fonts did not load"
 
 
 @pytest.mark.parametrize("page", [p for p in CHAPTERS if "bp-explorer" in (SITE / p).read_text()])

@@ -1,0 +1,50 @@
+"""The site's math is typeset while the site is built (KaTeX, _ext/math_at_build.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+import math_at_build  # noqa: E402
+from sphinx.errors import ExtensionError  # noqa: E402
+
+
+class _App:
+    class config:  # noqa: N801 - stands in for Sphinx's app.config
+        katex_css_path = "https://cdn.example/katex.min.css"
+
+
+def test_the_style_sheet_is_served_by_the_site_when_npm_katex_matches(monkeypatch):
+    from sphinxcontrib import katex
+
+    monkeypatch.setattr(math_at_build, "_npm_katex_version", lambda: katex.katex_version)
+    app = _App()
+    math_at_build._check_katex(app)
+    assert app.config.katex_css_path == "katex/katex.min.css"
+
+
+@pytest.mark.parametrize("found", [None, "0.15.0"])
+def test_a_missing_or_other_katex_stops_the_build_with_the_fix(monkeypatch, found):
+    monkeypatch.setattr(math_at_build, "_npm_katex_version", lambda: found)
+    with pytest.raises(ExtensionError, match="npm ci"):
+        math_at_build._check_katex(_App())
+
+
+def test_a_formula_katex_cannot_typeset_fails_the_build_with_katex_message():
+    from sphinxcontrib import katex
+
+    math_at_build.setup(_Sphinx())
+    with pytest.raises(katex.KaTeXError, match=r"Undefined control sequence: \\notacommand"):
+        katex.render_latex(r"\frac{1}{\notacommand}")
+    assert 'class="katex"' in katex.render_latex(r"\frac{\partial L}{\partial w}")
+
+
+class _Sphinx:
+    def setup_extension(self, name):
+        assert name == "sphinxcontrib.katex"
+
+    def connect(self, event, handler, priority=500):
+        pass
