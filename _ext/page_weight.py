@@ -11,6 +11,9 @@ myst-nb also embeds the notebook's saved ipywidgets state in every page (images 
 site never loads a widget manager (``nb_ipywidgets_js: {}``), so that state is dead weight and
 is dropped.
 
+Figures load lazily (``loading="lazy"``): the browser fetches an image when it nears the screen,
+so the PNGs of a long chapter no longer compete with its first screen for the network.
+
 pydata-sphinx-theme loads Sphinx's search tools and the whole search index on every page, as
 blocking scripts in the head, for its search field; they are deferred (run in the same order, after
 the page is parsed), which the field does not notice: it is used after the page has loaded.
@@ -49,6 +52,14 @@ def externalise_frames(html: str, static: Path, prefix: str) -> str:
     return _FRAMES.sub(move, html)
 
 
+_EAGER_IMG = re.compile(r'<img(?=\s)(?![^>]*\bloading=)')
+
+
+def lazy_images(html: str) -> str:
+    """``html`` with every image that does not say how to load marked ``loading="lazy"``."""
+    return _EAGER_IMG.sub('<img loading="lazy"', html)
+
+
 def defer_search_scripts(html: str) -> str:
     """``html`` with the theme's search scripts in the head loaded with ``defer``."""
     return _SEARCH_SCRIPTS.sub(r'<script defer src="\1">', html)
@@ -61,7 +72,7 @@ def _rewrite_pages(app, exception) -> None:
     static = out / "_static"
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        new = text if page.name == "search.html" else defer_search_scripts(text)
+        new = lazy_images(text if page.name == "search.html" else defer_search_scripts(text))
         if 'class="bp-frames">' in new:
             depth = len(page.relative_to(out).parts) - 1
             new = externalise_frames(new, static, "../" * depth)

@@ -51,3 +51,16 @@ def test_the_theme_search_scripts_are_deferred_and_keep_their_order():
     assert '<script src="../_static/doctools.js">' in out  # other scripts are left as they are
     assert defer_search_scripts('<script src="searchindex.js"></script>') == \
         '<script defer src="searchindex.js"></script>'  # a page at the site's root
+
+
+def test_images_load_lazily_unless_they_say_otherwise():
+    from page_weight import lazy_images
+
+    html = ('<img alt="a" src="../_images/a.png" />'
+            '<img loading="eager" alt="logo" src="logo.png" />'
+            '<p>an <img\nalt="b" src="b.png"></p>')
+    out = lazy_images(html)
+    assert out.count('loading="lazy"') == 2  # the eager one is kept as it is
+    assert '<img loading="lazy"\nalt="b"' in out
+    assert '<img loading="eager" alt="logo"' in out
+    assert lazy_images("<img alt=x src=y>") == '<img loading="lazy" alt=x src=y>'

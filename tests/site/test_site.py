@@ -104,6 +104,18 @@ def test_every_figure_has_alt_text(visit, page):
         assert alt.strip() and not alt.endswith(".png"), f"image {i} on {page} has no descriptive alt text"
 
 
+@pytest.mark.parametrize("page", [p for p in CHAPTERS if (SITE / p).read_text().count("_images/") >= 4][:2])
+def test_figures_far_down_a_chapter_load_only_when_scrolled_near(visit, page):
+    v = visit(page)
+    v.page.wait_for_load_state("networkidle")
+    figure = v.page.locator('article img[src*="_images/"]').last
+    src = figure.get_attribute("src").rsplit("/", 1)[-1]
+    assert not [u for u in v.requests if u.endswith(src)], f"{page}: its last figure loaded before it was near"
+    figure.scroll_into_view_if_needed()
+    v.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=figure.element_handle(),
+                             timeout=10_000)
+
+
 @pytest.mark.parametrize("page", [p for p in CHAPTERS if "bp-explorer" in (SITE / p).read_text()])
 def test_explorer_frames_are_not_inline_and_load_only_near_the_screen(visit, page):
     html = (SITE / page).read_text()
