@@ -55,8 +55,8 @@ def spectral_radius(W: np.ndarray) -> float:
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
-def _activate(z: np.ndarray, nonlinearity: str) -> np.ndarray:
-    return np.tanh(z) if nonlinearity == "tanh" else np.maximum(z, 0)
+def _activate(z: np.ndarray, nonlinearity: str, out: np.ndarray | None = None) -> np.ndarray:
+    return np.tanh(z, out=out) if nonlinearity == "tanh" else np.maximum(z, 0, out=out)
 
 
 def _derivative_from_output(h: np.ndarray, nonlinearity: str) -> np.ndarray:
@@ -162,13 +162,13 @@ class RNN(Module):
         h0 = self._initial_state(h0, N, where, dtype)
 
         W_hh_T = np.ascontiguousarray(self.W_hh.data.T)  # BLAS multiplies a contiguous copy faster
-        # the input's part x_t W_xh^T + b_h does not depend on the recurrence: all steps at once
-        x_part = x @ self.W_xh.data.T + self.b_h.data
-        # stored time-major, (T, N, H), so that each step's states are one contiguous block
+        # the input's part x_t W_xh^T + b_h does not depend on the recurrence: all steps at once,
+        # time-major (T, N, H) like hs, so that each step reads and writes one contiguous block
+        x_part = x.transpose(1, 0, 2) @ self.W_xh.data.T + self.b_h.data
         hs = np.empty((T, N, H), dtype=dtype)
         h = h0
         for t in range(T):
-            h = hs[t] = _activate(x_part[:, t] + h @ W_hh_T, self.nonlinearity)
+            h = _activate(x_part[t] + h @ W_hh_T, self.nonlinearity, out=hs[t])  # h_t, kept in hs[t]
         self._cache = (x, h0, hs)
         return hs.transpose(1, 0, 2)
 
@@ -185,11 +185,12 @@ class RNN(Module):
 
     # ------------------------------------------------------------------------ backward
     def backward(self, dhs: np.ndarray, truncate: int | None = None,
-                 record_norms: bool = False) -> np.ndarray:
+                 record_norms: bool = False, input_grad: bool = True) -> np.ndarray | None:
         """Backpropagation through time: dhs (N, T, H) -> dx (N, T, D); sets ``self.dh0`` (N, H).
 
         ``dhs[:, t]`` is dL/dh_t coming from whatever uses h_t directly (an output layer, a loss).
-        Adds dW_xh, dW_hh, db_h into the parameters' ``.grad``.
+        Adds dW_xh, dW_hh, db_h into the parameters' ``.grad``. ``input_grad=False`` skips dx and
+        returns None, for an input that is the data (as ``Linear.backward``).
 
         ``truncate=None`` (full BPTT) gives the exact gradient. ``truncate=k`` gives truncated
         BPTT: the gradient of ``L = sum_t L_t`` in which each term ``L_t`` (the part of the loss
@@ -216,13 +217,14 @@ class RNN(Module):
             dzs, dh0 = self._bptt_truncated(dhs, hs, truncate, norms)
 
         # the weights are shared by every step: their gradients are sums over t, done all at once
-        self.W_xh.grad += np.tensordot(dzs, x, axes=([0, 1], [1, 0]))  # sum over t and n of dz x
+        # sum over t and n of dz x, as one product (H, T N) @ (T N, D) with the rows in time order
+        self.W_xh.add_grad(dzs.reshape(-1, H).T @ x.transpose(1, 0, 2).reshape(-1, x.shape[2]))
         # dz_t pairs with the state W_hh multiplied, h_{t-1}: h0 for the first step, then hs[:-1]
-        self.W_hh.grad += dzs[0].T @ h0 + dzs[1:].reshape(-1, H).T @ hs[:-1].reshape(-1, H)
-        self.b_h.grad += dzs.sum(axis=(0, 1))
+        self.W_hh.add_grad(dzs[0].T @ h0 + dzs[1:].reshape(-1, H).T @ hs[:-1].reshape(-1, H))
+        self.b_h.add_grad(dzs.sum(axis=(0, 1)))
         self.dh0 = dh0
         self.grad_norms = norms
-        return (dzs @ self.W_xh.data).transpose(1, 0, 2)
+        return (dzs @ self.W_xh.data).transpose(1, 0, 2) if input_grad else None
 
     def _bptt_full(self, dhs, hs, norms):
         """The exact recurrence dh_t = dhs_t + dz_{t+1} W_hh, dz_t = dh_t * f'(z_t); (T, N, H)."""
@@ -336,7 +338,7 @@ def chunked_bptt(rnn: RNN, x: np.ndarray, k: int, head: Head, h0: np.ndarray | N
         hs = rnn(np.ascontiguousarray(x[:, start:stop]), run.h)
         run.peak_cache_bytes = max(run.peak_cache_bytes, cache_bytes(rnn))
         loss, dhs = head(hs, start, stop)
-        rnn.backward(dhs)  # rnn.dh0, the gradient for the previous chunk, is dropped: the cut
+        rnn.backward(dhs, input_grad=False)  # x is data; rnn.dh0, for the previous chunk, is dropped: the cut
         run.recurrent_products += rnn.recurrent_products
         run.losses.append(float(loss))
         run.h = hs[:, -1].copy()

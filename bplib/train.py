@@ -128,7 +128,7 @@ def compute_gradients(model: Module, loss_fn, x, y) -> dict[str, np.ndarray]:
     check_instance(loss_fn, "loss_fn", where, "bp.MSELoss()")
     model.zero_grad()
     loss_fn(model(x), y)
-    model.backward(loss_fn.backward())
+    _backward_from_loss(model, loss_fn.backward())  # x is data: its own gradient is skipped
     return {name: p.grad.copy() for name, p in model.named_parameters()}
 
 
@@ -235,6 +235,7 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
     if 0 in keep:
         history.snapshots[0] = {name: p.data.copy() for name, p in named}
     logits = isinstance(loss_fn, BCEWithLogitsLoss)
+    stateful = bool(_buffers(model))  # BatchNorm's statistics, saved before each step if any
     bar = _progress_bar(epochs, progress)
     n = len(x)
     try:
@@ -245,7 +246,7 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 loss = _step(model, loss_fn, optimizer, x[idx], y[idx], named, history,
-                             max_grad_norm, epoch)
+                             max_grad_norm, epoch, stateful)
                 total += loss * len(idx)
             history.epoch_loss.append(total / n)
             _evaluate(model, loss_fn, x, y, logits, history.accuracy, None)
@@ -265,10 +266,11 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
     return history
 
 
-def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoch) -> float:
+def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoch,
+          stateful=True) -> float:
     """One update, the four steps in order; restores the parameters if anything is not finite."""
     step = history.steps + 1
-    saved_buffers = [b.copy() for b in _buffers(model)]
+    saved_buffers = [b.copy() for b in _buffers(model)] if stateful else []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         optimizer.zero_grad()
         pred = model(xb)                     # 1. forward pass
@@ -279,7 +281,7 @@ def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoc
         if not math.isfinite(loss):
             _diverged(f"the loss is {loss}", step, epoch, optimizer, model, saved_buffers, history)
         _backward_from_loss(model, loss_fn.backward())  # 3. backward pass: fills every p.grad
-        norms = {name: float(np.sqrt(np.sum(p.grad * p.grad))) for name, p in named}
+        norms = {name: float(np.linalg.norm(p.grad)) for name, p in named}
         bad = [name for name, v in norms.items() if not math.isfinite(v)]
         if bad:
             _diverged(f"the gradient of {bad[0]!r} is not finite", step, epoch, optimizer, model,
@@ -288,7 +290,7 @@ def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoc
             clip_grad_norm_(optimizer.params, max_grad_norm)
         before = [p.data.copy() for _, p in named]
         optimizer.step()                     # 4. update
-        bad = [name for name, p in named if not np.all(np.isfinite(p.data))]
+        bad = [name for name, p in named if not np.isfinite(p.data).all()]
         if bad:
             for (_, p), old in zip(named, before, strict=True):
                 p.data[...] = old

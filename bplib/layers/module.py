@@ -3,7 +3,7 @@
 A ``Parameter`` is an array the optimiser may change (``.data``) plus the gradient of the loss
 with respect to it (``.grad``, same shape). A ``Module`` computes ``forward(x)``, remembers what
 its backward pass needs, and in ``backward(dout)`` returns ``dx`` while *adding* its parameter
-gradients into ``.grad``: gradients accumulate until ``zero_grad()``.
+gradients into ``.grad`` (``add_grad``): gradients accumulate until ``zero_grad()``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from bplib._validate import as_float_array
 class Parameter:
     """A trainable array and its gradient.
 
-    data: any shape; grad: same shape, starts at zero and accumulates across backward calls.
+    data: any shape; grad: same shape, starts at zero and accumulates across backward calls
+    (layers call ``add_grad``) until ``zero_grad()``.
     """
 
     def __init__(self, data, name: str = ""):
@@ -29,16 +30,42 @@ class Parameter:
         if not isinstance(name, str):
             raise TypeError(f"Parameter: name must be a string such as 'W', got {name!r}.")
         self.data = as_float_array(data, "data", f"Parameter({name!r})" if name else "Parameter")
-        self.grad = np.zeros_like(self.data)
+        self._grad = np.zeros_like(self.data)
+        self._grad_is_zero = False  # True after zero_grad(): the zeros are written only when needed
         self.name = name
 
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
+    @property
+    def grad(self) -> np.ndarray:
+        """dL/d(data), the shape of data."""
+        if self._grad_is_zero:
+            self._grad[...] = 0.0
+            self._grad_is_zero = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: np.ndarray) -> None:
+        self._grad = value
+        self._grad_is_zero = False
+
     def zero_grad(self) -> None:
-        """Reset the gradient to zero (in place, so views of it stay valid)."""
-        self.grad[...] = 0.0
+        """Reset the gradient to zero."""
+        self._grad_is_zero = True
+
+    def add_grad(self, grad: np.ndarray) -> None:
+        """``self.grad += grad``; grad: data's shape.
+
+        Right after ``zero_grad()`` the sum is ``grad`` itself: it is copied in, without a pass
+        writing zeros first.
+        """
+        if self._grad_is_zero:
+            self._grad[...] = grad
+            self._grad_is_zero = False
+        else:
+            self._grad += grad
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
