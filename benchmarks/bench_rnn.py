@@ -53,7 +53,8 @@ def _bplib_step(hidden: int):
     return step
 
 
-def _torch_step(hidden: int):
+def _torch_rnn(hidden: int, targets: int):
+    """One-thread torch, seeded: inputs (B, T, D), targets (B, T, targets) and an nn.RNN."""
     import numpy as np
     import torch
 
@@ -61,8 +62,14 @@ def _torch_step(hidden: int):
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     x = torch.from_numpy(rng.standard_normal((BATCH, STEPS_IN_TIME, INPUT)).astype(np.float32))
-    y = torch.from_numpy(rng.standard_normal((BATCH, STEPS_IN_TIME, hidden)).astype(np.float32))
-    rnn = torch.nn.RNN(INPUT, hidden, batch_first=True)
+    y = torch.from_numpy(rng.standard_normal((BATCH, STEPS_IN_TIME, targets)).astype(np.float32))
+    return x, y, torch.nn.RNN(INPUT, hidden, batch_first=True)
+
+
+def _torch_step(hidden: int):
+    import torch
+
+    x, y, rnn = _torch_rnn(hidden, hidden)
     lr = 0.01
 
     def step():
@@ -113,15 +120,9 @@ def _bplib_readout_step(hidden: int):
 
 
 def _torch_readout_step(hidden: int):
-    import numpy as np
     import torch
 
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    x = torch.from_numpy(rng.standard_normal((BATCH, STEPS_IN_TIME, INPUT)).astype(np.float32))
-    y = torch.from_numpy(rng.standard_normal((BATCH, STEPS_IN_TIME, READOUT)).astype(np.float32))
-    rnn = torch.nn.RNN(INPUT, hidden, batch_first=True)
+    x, y, rnn = _torch_rnn(hidden, READOUT)
     readout = torch.nn.Linear(hidden, READOUT)
     params = list(rnn.parameters()) + list(readout.parameters())
     lr = 0.01
