@@ -267,7 +267,7 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
 
 
 def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoch,
-          stateful=True) -> float:
+          stateful) -> float:
     """One update, the four steps in order; restores the parameters if anything is not finite."""
     step = history.steps + 1
     saved_buffers = [b.copy() for b in _buffers(model)] if stateful else []
