@@ -4,8 +4,10 @@ Each explorer's static fallback carries every frame as base64 PNGs in a JSON scr
 KiB per explorer). After the build, every page's frames move to ``_static/bp-frames/<id>.js``
 (``bpFrames("<id>", {...})``), and the page keeps an empty placeholder with ``data-src``;
 ``bp-lazy-frames.js`` loads the file with a plain ``<script>`` tag (which works from ``file://``
-too) when the explorer comes within a screen of view, then redraws it. The default frame stays
-in the page, so an explorer is never blank.
+too) when the explorer comes within a screen of view, then redraws it. The default frame becomes
+a PNG file of its own, shown by the explorer's ``<img>`` like any figure, so an explorer is never
+blank and the page's HTML carries no image (a base64 PNG does not compress: it was a third of a
+chapter's gzipped HTML, which the browser must fetch before it paints anything).
 
 myst-nb also embeds the notebook's saved ipywidgets state in every page (images included); the
 site never loads a widget manager (``nb_ipywidgets_js: {}``), so that state is dead weight and
@@ -14,6 +16,11 @@ is dropped.
 Figures load lazily (``loading="lazy"``): the browser fetches an image when it nears the screen,
 so the PNGs of a long chapter no longer compete with its first screen for the network.
 
+pydata-sphinx-theme makes scrollable code blocks focusable by measuring every block once the page
+has loaded and after every change to it; that lays out the whole page, sections off screen
+included, which ``content-visibility: auto`` (bplib.css) would skip. That call is taken out of the
+theme's script, and ``bp-tab-stops.js`` sets the same tab stops as blocks come into view.
+
 pydata-sphinx-theme loads Sphinx's search tools and the whole search index on every page, as
 blocking scripts in the head, for its search field; they are deferred (run in the same order, after
 the page is parsed), which the field does not notice: it is used after the page has loaded.
@@ -21,6 +28,7 @@ the page is parsed), which the field does not notice: it is used after the page 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from pathlib import Path
@@ -52,6 +60,21 @@ def externalise_frames(html: str, static: Path, prefix: str) -> str:
     return _FRAMES.sub(move, html)
 
 
+_DEFAULT_FRAME = re.compile(r'(<img\b[^>]*\bclass="bp-frame"[^>]*\bsrc=")data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def externalise_default_frames(html: str, static: Path, prefix: str) -> str:
+    """``html`` with each explorer's inline default frame (a base64 PNG) moved to a PNG file."""
+    def move(match: re.Match) -> str:
+        png = base64.b64decode(match.group(2))
+        target = static / FOLDER / f"{hashlib.sha256(png).hexdigest()[:16]}.png"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(png)
+        return f'{match.group(1)}{prefix}_static/{FOLDER}/{target.name}"'
+    return _DEFAULT_FRAME.sub(move, html)
+
+
 _EAGER_IMG = re.compile(r'<img(?=\s)(?![^>]*\bloading=)')
 
 
@@ -65,23 +88,69 @@ def defer_search_scripts(html: str) -> str:
     return _SEARCH_SCRIPTS.sub(r'<script defer src="\1">', html)
 
 
+# The end of pydata-sphinx-theme's bundle (0.17.1): run the tab-stop helper once the page loads.
+_THEME_TAB_STOPS_CALL = re.compile(
+    r'"complete"===document\.readyState\?(\w+)\(\):window\.addEventListener\("load",\1\)')
+THEME_SCRIPT = Path("scripts") / "pydata-sphinx-theme.js"
+
+
+def drop_theme_tab_stops(script: str) -> str:
+    """The theme's bundle without its load-time call to the tab-stop helper.
+
+    Raises ValueError when the call is not there or the function it calls does not set tab stops
+    from scrollWidth (a theme version other than the pinned one): the site would otherwise lose
+    either its speed or its keyboard access without a word.
+    """
+    calls = list(_THEME_TAB_STOPS_CALL.finditer(script))
+    if len(calls) != 1:
+        raise ValueError(f"{THEME_SCRIPT}: expected one load-time call of the theme's tab-stop helper, "
+                         f"found {len(calls)}; pydata-sphinx-theme is not the pinned version "
+                         "(requirements.txt), so _ext/page_weight.py must be updated for it.")
+    name = calls[0].group(1)
+    body = re.search(r"function " + re.escape(name) + r"\(\)\{(.{0,600}?)\}function ", script, re.S)
+    if body is None or "scrollWidth" not in body.group(1) or "tabIndex" not in body.group(1):
+        raise ValueError(f"{THEME_SCRIPT}: the function called on load ({name}) does not set tab stops "
+                         "from scrollWidth; pydata-sphinx-theme is not the pinned version "
+                         "(requirements.txt), so _ext/page_weight.py must be updated for it.")
+    start, end = calls[0].span()
+    return script[:start] + "0".ljust(end - start) + script[end:]  # same length: the source map holds
+
+
+def _patch_theme_script(static: Path) -> None:
+    from sphinx.errors import ExtensionError
+
+    path = static / THEME_SCRIPT
+    if not path.exists():  # another theme: nothing of pydata-sphinx-theme's to change
+        return
+    text = path.read_text(encoding="utf-8")
+    if "bp-tab-stops" in text:  # already done by an earlier incremental build
+        return
+    try:
+        new = drop_theme_tab_stops(text)
+    except ValueError as error:
+        raise ExtensionError(str(error)) from None
+    path.write_text(new + "\n// tab stops: bp-tab-stops.js\n", encoding="utf-8")
+
+
 def _rewrite_pages(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
     static = out / "_static"
+    _patch_theme_script(static)
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         new = lazy_images(text if page.name == "search.html" else defer_search_scripts(text))
         if 'class="bp-frames">' in new:
-            depth = len(page.relative_to(out).parts) - 1
-            new = externalise_frames(new, static, "../" * depth)
+            prefix = "../" * (len(page.relative_to(out).parts) - 1)
+            new = externalise_default_frames(externalise_frames(new, static, prefix), static, prefix)
         if new != text:
             page.write_text(new, encoding="utf-8")
 
 
 def setup(app):
     app.add_js_file("bp-lazy-frames.js", loading_method="defer")
+    app.add_js_file("bp-tab-stops.js", loading_method="defer")
     app.connect("html-page-context", _drop_widget_state, priority=900)
     app.connect("build-finished", _rewrite_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

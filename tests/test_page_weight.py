@@ -7,6 +7,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
 from page_weight import externalise_frames  # noqa: E402
 
@@ -38,6 +40,21 @@ def test_frames_move_to_one_file_per_explorer_and_the_page_keeps_a_placeholder(t
     assert 'img class="bp-frame"' in out and out.count("data:image/png;base64,") == 2  # default frames stay
 
 
+def test_the_default_frame_becomes_a_png_file_and_the_page_carries_no_image(tmp_path):
+    import base64
+
+    from page_weight import externalise_default_frames, externalise_frames
+
+    one = _explorer_html()
+    inline = re.search(r'class="bp-frame"[^>]*src="data:image/png;base64,([^"]+)"', one).group(1)
+    out = externalise_default_frames(externalise_frames(f"<body>{one}{one}</body>", tmp_path, "../"),
+                                     tmp_path, "../")
+    assert "data:image" not in out
+    files = re.findall(r'<img class="bp-frame"[^>]*src="\.\./_static/bp-frames/(\w+\.png)"', out)
+    assert len(files) == 2 and files[0] == files[1]
+    assert (tmp_path / "bp-frames" / files[0]).read_bytes() == base64.b64decode(inline)
+
+
 def test_the_theme_search_scripts_are_deferred_and_keep_their_order():
     from page_weight import defer_search_scripts
 
@@ -64,3 +81,31 @@ def test_images_load_lazily_unless_they_say_otherwise():
     assert '<img loading="lazy"\nalt="b"' in out
     assert '<img loading="eager" alt="logo"' in out
     assert lazy_images("<img alt=x src=y>") == '<img loading="lazy" alt=x src=y>'
+
+
+def _installed_theme_script() -> str:
+    import pydata_sphinx_theme
+
+    static = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    return (static / "scripts" / "pydata-sphinx-theme.js").read_text(encoding="utf-8")
+
+
+def test_the_theme_no_longer_measures_every_block_once_the_page_loads():
+    from page_weight import drop_theme_tab_stops
+
+    script = _installed_theme_script()
+    out = drop_theme_tab_stops(script)
+    assert '"complete"===document.readyState' in script and '"complete"===document.readyState' not in out
+    assert len(out) == len(script) and out.replace(" ", "") != script.replace(" ", "")  # columns kept
+    assert "MutationObserver(t).observe" in out  # the helper itself is left alone, now never called
+
+
+def test_a_theme_bundle_that_is_not_the_pinned_one_stops_the_build_with_the_reason():
+    from page_weight import drop_theme_tab_stops
+
+    with pytest.raises(ValueError, match="found 0.*not the pinned version"):
+        drop_theme_tab_stops("(()=>{function I(){}})();")
+    other = ('function I(){console.log(1)}function _(){}'
+             '"complete"===document.readyState?I():window.addEventListener("load",I)')
+    with pytest.raises(ValueError, match=r"\(I\) does not set tab stops"):
+        drop_theme_tab_stops(other)

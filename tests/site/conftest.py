@@ -61,11 +61,19 @@ def browser():
 
 
 class PageVisit:
-    """A page opened in a fresh context, recording console errors and every request URL."""
+    """A page opened in a fresh context, recording console errors and every request URL.
 
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context()
+    ``phone``: a 412 x 823 touch screen, Lighthouse's mobile preset; ``init_script`` runs in the
+    page before any of its own scripts.
+    """
+
+    def __init__(self, browser, url: str, phone: bool = False, init_script: str | None = None):
+        self.context = (browser.new_context(viewport={"width": 412, "height": 823}, is_mobile=True,
+                                            has_touch=True)
+                        if phone else browser.new_context())
         self.page = self.context.new_page()
+        if init_script:
+            self.page.add_init_script(init_script)
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
@@ -82,8 +90,8 @@ class PageVisit:
 def visit(browser, site_url):
     opened: list[PageVisit] = []
 
-    def _visit(page: str) -> PageVisit:
-        v = PageVisit(browser, f"{site_url}/{page}")
+    def _visit(page: str, **options) -> PageVisit:
+        v = PageVisit(browser, f"{site_url}/{page}", **options)
         opened.append(v)
         return v
 

@@ -51,8 +51,9 @@ def test_math_is_typeset_at_build_time_and_drawn_in_katex_fonts(visit, page):
     # (the MathML's TeX annotation is never drawn)
     assert not v.page.locator("text=\\frac >> visible=true").count(), "raw TeX left on the page"
     assert not [u for u in v.requests if "mathjax" in u.lower()], "the page still loads MathJax"
-    v.page.evaluate("document.fonts.ready")
-    assert v.page.evaluate("document.fonts.check('16px KaTeX_Main')"), "KaTeX's fonts did not load"
+    # a formula far down is laid out, and its font fetched, only once it nears the screen
+    v.page.locator(".math .katex >> visible=true").first.scroll_into_view_if_needed()
+    v.page.wait_for_function("document.fonts.check('16px KaTeX_Main')", timeout=10_000)
 
 
 @pytest.mark.parametrize("page", [p for p in CHAPTERS if "bp-explorer" in (SITE / p).read_text()])
@@ -129,3 +130,58 @@ def test_explorer_frames_are_not_inline_and_load_only_near_the_screen(visit, pag
         assert not last.evaluate("el => !!el.bpFrames"), "a far-away explorer loaded its frames at once"
     last.evaluate("el => el.parentElement.scrollIntoView()")
     v.page.wait_for_function("el => !!el.bpFrames", arg=last.element_handle(), timeout=10_000)
+
+
+# The blocks pydata-sphinx-theme makes focusable when they scroll sideways.
+_BLOCKS = "pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, " \
+          ".pst-scrollable-table-container"
+# Records every element whose scrollWidth is read: reading it lays the element out.
+_RECORD_MEASURED = """
+window.bpMeasured = new Set();
+const width = Object.getOwnPropertyDescriptor(Element.prototype, "scrollWidth");
+Object.defineProperty(Element.prototype, "scrollWidth", {
+  configurable: true, get() { window.bpMeasured.add(this); return width.get.call(this); } });
+"""
+LONG_CHAPTERS = sorted(CHAPTERS, key=lambda p: -(SITE / p).stat().st_size)[:2]
+
+
+@pytest.mark.parametrize("page", LONG_CHAPTERS)
+def test_sections_far_down_a_phone_screen_are_not_laid_out_when_the_page_loads(visit, page):
+    v = visit(page, phone=True, init_script=_RECORD_MEASURED)
+    v.page.wait_for_timeout(1000)  # the theme's helper ran at load and 300 ms after each change
+    seen = v.page.evaluate(f"""() => {{
+        const blocks = Array.from(document.querySelectorAll({_BLOCKS!r}));
+        const skipped = blocks.filter(b => !b.checkVisibility({{contentVisibilityAuto: true}}));
+        return {{blocks: blocks.length, skipped: skipped.length,
+                 measured: skipped.filter(b => window.bpMeasured.has(b)).length}};
+    }}""")
+    assert seen["skipped"] > seen["blocks"] // 2, f"{page}: most blocks are far down, yet rendered: {seen}"
+    assert seen["measured"] == 0, f"{page}: a script measured blocks the browser had not laid out: {seen}"
+
+
+@pytest.mark.parametrize("page", LONG_CHAPTERS)
+def test_every_block_that_scrolls_sideways_on_a_phone_takes_keyboard_focus(visit, page):
+    v = visit(page, phone=True)
+    v.page.wait_for_timeout(500)
+    measure = f"""() => Array.from(document.querySelectorAll({_BLOCKS!r})).map(b => ({{
+        scrolls: b.scrollWidth > b.clientWidth || b.scrollHeight > b.clientHeight,
+        tab: b.tabIndex, near: b.getBoundingClientRect().top < 2 * innerHeight }}))"""
+    blocks = v.page.evaluate(measure)
+    assert any(b["scrolls"] for b in blocks), f"{page}: no block scrolls on a phone; the test shows nothing"
+    assert not [b for b in blocks if b["scrolls"] and b["tab"] < 0], f"{page}: a scrolling block is unfocusable"
+    # near the screen, the theme's rule holds: a block that does not scroll is no tab stop
+    near = [b for b in blocks if b["near"]]
+    assert near and all(b["tab"] == (0 if b["scrolls"] else -1) for b in near), near
+    v.page.locator(_BLOCKS).last.scroll_into_view_if_needed()
+    v.page.wait_for_timeout(300)
+    last = v.page.evaluate(measure)[-1]
+    assert last["tab"] == (0 if last["scrolls"] else -1), f"{page}: the last block, scrolled to: {last}"
+
+
+@pytest.mark.parametrize("page", LONG_CHAPTERS)
+def test_a_link_to_a_section_far_down_lands_on_its_heading(visit, page):
+    last = re.findall(r'<section id="([\w-]+)"', (SITE / page).read_text())[-1]
+    v = visit(f"{page}#{last}", phone=True)
+    v.page.wait_for_timeout(800)  # sections above it are drawn as they pass, and may grow
+    top = v.page.evaluate(f"document.getElementById({last!r}).getBoundingClientRect().top")
+    assert 0 <= top < 200, f"{page}#{last}: the section's top is at {top:.0f} px, not at the top of the screen"
