@@ -50,10 +50,11 @@ WHY_MISSED = {
                         "size (ReLU, bias, softmax cross-entropy, the SGD update, NaN checks), each over "
                         "arrays of a million numbers; torch fuses them in C++. They are memory-bound, so "
                         "their share grows when other jobs load the machine (compare the load column).",
-    "mlp_fit": "Per step, fit does what a hand-written loop skips: it copies every parameter so that "
-               "a step that overflows can be undone, checks the new weights and the output for NaN, "
-               "and records every gradient's norm for the History; per call it also checks all of "
-               "x for NaN and walks the model's modules.",
+    "mlp_fit": "Per step, fit does what a hand-written loop skips: it copies every parameter (into "
+               "arrays kept for the whole run) so that a step that overflows can be undone, checks "
+               "the new weights and the output for NaN (one x·x pass each), and records every "
+               "gradient's norm for the History; per call it also checks all of x for NaN and walks "
+               "the model's modules.",
     "rnn": "BPTT runs T small matrix products one after another in Python; torch runs its loop "
            "in C++.",
     "rnn_readout": "The cause the issue suspected is fixed: Linear returned dx column-major, so the "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bplib._validate import (
+    all_finite,
     as_float_array,
     check_bool,
     check_finite,
@@ -236,6 +237,7 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
         history.snapshots[0] = {name: p.data.copy() for name, p in named}
     logits = isinstance(loss_fn, BCEWithLogitsLoss)
     stateful = bool(_buffers(model))  # BatchNorm's statistics, saved before each step if any
+    undo = [np.empty_like(p.data) for _, p in named]  # each step's parameters, before its update
     bar = _progress_bar(epochs, progress)
     n = len(x)
     try:
@@ -246,7 +248,7 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 loss = _step(model, loss_fn, optimizer, x[idx], y[idx], named, history,
-                             max_grad_norm, epoch, stateful)
+                             max_grad_norm, epoch, stateful, undo)
                 total += loss * len(idx)
             history.epoch_loss.append(total / n)
             _evaluate(model, loss_fn, x, y, logits, history.accuracy, None)
@@ -267,14 +269,17 @@ def fit(model: Module, loss_fn, optimizer: Optimizer, x, y, epochs: int = 1,
 
 
 def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoch,
-          stateful) -> float:
-    """One update, the four steps in order; restores the parameters if anything is not finite."""
+          stateful, undo) -> float:
+    """One update, the four steps in order; restores the parameters if anything is not finite.
+
+    ``undo``: one array per parameter, overwritten with its values just before the update.
+    """
     step = history.steps + 1
     saved_buffers = [b.copy() for b in _buffers(model)] if stateful else []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         optimizer.zero_grad()
         pred = model(xb)                     # 1. forward pass
-        if not np.all(np.isfinite(pred)):
+        if not all_finite(pred):
             _diverged("the network's output is not finite", step, epoch, optimizer, model,
                       saved_buffers, history)
         loss = float(loss_fn(pred, yb))      # 2. loss
@@ -288,11 +293,12 @@ def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoc
                       saved_buffers, history)
         if max_grad_norm is not None:
             clip_grad_norm_(optimizer.params, max_grad_norm)
-        before = [p.data.copy() for _, p in named]
+        for (_, p), saved in zip(named, undo, strict=True):
+            np.copyto(saved, p.data)
         optimizer.step()                     # 4. update
-        bad = [name for name, p in named if not np.isfinite(p.data).all()]
+        bad = [name for name, p in named if not all_finite(p.data)]
         if bad:
-            for (_, p), old in zip(named, before, strict=True):
+            for (_, p), old in zip(named, undo, strict=True):
                 p.data[...] = old
             _diverged(f"the update made {bad[0]!r} overflow to infinity/NaN", step, epoch,
                       optimizer, model, saved_buffers, history)

@@ -191,3 +191,15 @@ def test_linear_accepts_huge_finite_inputs_whose_squares_overflow():
     with np.errstate(over="ignore"):
         out = layer(np.full((1, 2), 1e30, dtype=np.float32))
     assert out.shape == (1, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_one_pass_finiteness_test_agrees_with_isfinite_even_where_x_dot_x_overflows(dtype):
+    from bplib._validate import all_finite
+
+    huge = np.full((3, 4), np.finfo(dtype).max / 2, dtype=dtype)  # finite, but x·x is inf
+    assert all_finite(huge) and all_finite(huge[:, ::2]) and all_finite(np.arange(5))
+    for bad in (np.nan, np.inf, -np.inf):
+        x = np.ones((3, 4), dtype=dtype)
+        x[2, 1] = bad
+        assert not all_finite(x) and not all_finite(x.T)
