@@ -99,6 +99,40 @@ def _bplib_matmuls(model, x):
     return matmuls
 
 
+def numpy_floor(batch: int, sizes: list[int], dtype: str):
+    """The elementwise passes any numpy version of the step needs, bare (no checks, no modules):
+    bias add, ReLU and its backward, softmax cross-entropy and its gradient, the bias gradients and
+    the SGD update of every parameter. Timed beside the step's matmuls, it bounds the share of a
+    numpy step that its matmuls can take: matmuls / (matmuls + this)."""
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    zs = [rng.standard_normal((batch, n)).astype(dtype) for n in sizes[1:]]
+    params = [rng.standard_normal((n_out, n_in)).astype(dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    params += [rng.standard_normal(n).astype(dtype) for n in sizes[1:]]
+    grads = [p.copy() for p in params]
+    labels, rows, lr = rng.integers(0, sizes[-1], size=batch), np.arange(batch), np.asarray(0.01, dtype)
+
+    def passes():
+        for z, b in zip(zs, params[len(zs):]):
+            z += b                                   # bias add
+        masks = [z > 0 for z in zs[:-1]]
+        [z * m for z, m in zip(zs[:-1], masks)]      # ReLU
+        shifted = zs[-1] - zs[-1].max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        np.mean(np.log(total[:, 0]) - shifted[rows, labels])
+        dlogits = e / total
+        dlogits[rows, labels] -= 1.0
+        dlogits *= 1.0 / batch                       # softmax cross-entropy and its gradient
+        [z * m for z, m in zip(zs[:-1], masks)]      # ReLU backward
+        [z.sum(axis=0) for z in zs]                  # bias gradients
+        for p, g in zip(params, grads):
+            p -= lr * g                              # SGD
+
+    return passes
+
+
 def torch_step(batch: int, sizes: list[int], dtype: str):
     import torch
 
@@ -206,7 +240,11 @@ def worker(library: str, shape: str, dtype: str, steps: int) -> dict:
     make = bplib_step if library == "bplib" else torch_step
     step, matmuls = make(batch, sizes, dtype)
     seconds, matmul_seconds = _interleaved_in_process(step, matmuls, steps)
-    return {"seconds": seconds, "matmul_seconds": matmul_seconds, "load_average": os.getloadavg()[0]}
+    out = {"seconds": seconds, "matmul_seconds": matmul_seconds, "load_average": os.getloadavg()[0]}
+    if library == "bplib":
+        floor_seconds, alone = _interleaved_in_process(numpy_floor(batch, sizes, dtype), matmuls, steps)
+        out["numpy_share_ceiling"] = alone / (alone + floor_seconds)
+    return out
 
 
 def main() -> None:
@@ -229,7 +267,7 @@ def main() -> None:
     print(f"MLP training step, 1 BLAS thread, {args.rounds} interleaved rounds of one process per "
           "library (and one for the matmul peak)")
     print(f"{'shape':>7} {'dtype':>8} {'bplib ms':>9} {'torch ms':>9} {'ratio':>6} {'goal':>5} "
-          f"{'GFLOP/s':>8} {'% peak':>7} {'% matmul':>8} {'BLAS ratio':>10} {'load':>5}")
+          f"{'GFLOP/s':>8} {'% peak':>7} {'% matmul':>8} {'numpy max':>9} {'BLAS ratio':>10} {'load':>5}")
     for dtype in args.dtypes.split(","):
         for shape in args.shapes.split(","):
             batch, sizes = SHAPES[shape]
@@ -247,11 +285,13 @@ def main() -> None:
             gflops = [flops / s / 1e9 for s in samples["bplib"]]
             fractions = [g / peak for g, peak in zip(gflops, samples["peak"])]
             in_matmuls = [r["matmul_seconds"] / r["seconds"] for r in runs["bplib"]]
+            ceiling = [r["numpy_share_ceiling"] for r in runs["bplib"]]
             loads = [r["load_average"] for lib in libraries for r in runs[lib]]
             row = {"shape": shape, "batch": batch, "sizes": sizes, "dtype": dtype, "steps_per_process": steps,
                    "bplib_ms": harness.summarise([1e3 * s for s in samples["bplib"]]),
                    "bplib_matmul_ms": harness.summarise([1e3 * r["matmul_seconds"] for r in runs["bplib"]]),
                    "matmul_fraction": harness.summarise(in_matmuls),
+                   "numpy_share_ceiling": harness.summarise(ceiling),
                    "gflops": harness.summarise(gflops),
                    "matmul_peak_gflops": harness.summarise(samples["peak"]),
                    "fraction_of_peak": harness.summarise(fractions),
@@ -292,7 +332,8 @@ def main() -> None:
             goal = f"{row['goal']:5.2f}" if row["goal"] else f"{'':>5}"
             print(f"{shape:>7} {dtype:>8} {row['bplib_ms']['median']:9.3f} {torch_ms} {ratio} {goal} "
                   f"{row['gflops']['median']:8.1f} {100 * row['fraction_of_peak']['median']:6.0f}% "
-                  f"{100 * row['matmul_fraction']['median']:7.1f}% {blas} {row['load_average']['max']:5.2f}",
+                  f"{100 * row['matmul_fraction']['median']:7.1f}% "
+                  f"{100 * row['numpy_share_ceiling']['median']:8.1f}% {blas} {row['load_average']['max']:5.2f}",
                   flush=True)
     fit_row = None
     if not args.no_fit:
@@ -323,6 +364,8 @@ def main() -> None:
         method={"rounds": args.rounds, "clock": "wall time (time.perf_counter)", "threads": 1,
                 "matmul_n": MATMUL_N, "matmul_fraction": "the step's own matmuls timed alone in the same "
                 "process, alternating with the steps: median matmul time / median step time",
+                "numpy_share_ceiling": "the most of a numpy step its matmuls can take: matmuls / "
+                "(matmuls + the elementwise passes every step needs, bare numpy, timed alone)",
                 "blas_margin": BLAS_MARGIN,
                 "fit": f"bp.fit(epochs=1) over {FIT_BATCHES} mini-batches against the same epoch by hand "
                        "(shuffle, fast step per batch, then the accuracy on the whole set), alternating "

@@ -48,6 +48,22 @@ def test_flops_of_an_mlp_step_count_the_matmuls_done():
     assert bench_mlp.flops_per_step(batch, [2, 3, 1]) == 2 * first + 3 * second
 
 
+def test_the_numpy_floor_does_a_steps_elementwise_work_and_nothing_the_step_would_not():
+    import numpy as np
+
+    passes = bench_mlp.numpy_floor(8, [5, 4, 3], "float32")
+    cells = passes.__closure__
+    arrays = {name: cell.cell_contents for name, cell in zip(passes.__code__.co_freevars, cells)}
+    params_before = [p.copy() for p in arrays["params"]]
+    zs_before = [z.copy() for z in arrays["zs"]]
+    passes()
+    for p, before, g in zip(arrays["params"], params_before, arrays["grads"], strict=True):
+        np.testing.assert_allclose(p, before - np.float32(0.01) * g, rtol=1e-6)  # one SGD update each
+    for z, before, b in zip(arrays["zs"], zs_before, params_before[2:], strict=True):
+        np.testing.assert_allclose(z, before + b, rtol=1e-6)  # one bias add each
+    assert [p.shape for p in arrays["params"]] == [(4, 5), (3, 4), (4,), (3,)]
+
+
 def test_widget_rounds_combine_by_median_and_most_often_slowest_settings():
     def measurement(default_ms, max_settings):
         times = dict.fromkeys(bench_widgets.TIMES, 1.0)
