@@ -33,7 +33,7 @@
           load(entry.target.querySelector("script.bp-frames"));
         }
       });
-    }, { rootMargin: "100% 0px" });
+    }, { rootMargin: "100% 0px" });  // a screen ahead; in a section not drawn yet, once it is drawn
     all.forEach(function (holder) { seen.observe(holder.parentElement); });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

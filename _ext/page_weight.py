@@ -4,10 +4,11 @@ Each explorer's static fallback carries every frame as base64 PNGs in a JSON scr
 KiB per explorer). After the build, every page's frames move to ``_static/bp-frames/<id>.js``
 (``bpFrames("<id>", {...})``), and the page keeps an empty placeholder with ``data-src``;
 ``bp-lazy-frames.js`` loads the file with a plain ``<script>`` tag (which works from ``file://``
-too) when the explorer comes within a screen of view, then redraws it. The default frame becomes
-a PNG file of its own, shown by the explorer's ``<img>`` like any figure, so an explorer is never
-blank and the page's HTML carries no image (a base64 PNG does not compress: it was a third of a
-chapter's gzipped HTML, which the browser must fetch before it paints anything).
+too) when the explorer comes within a screen of view (inside a section the browser has not drawn
+yet, once it draws it), then redraws it. The default frame becomes a PNG file of its own, shown
+by the explorer's ``<img>`` like any figure, so an explorer is never blank and the page's HTML
+carries no image (a base64 PNG does not compress: it was a third of a chapter's gzipped HTML,
+which the browser must fetch before it paints anything).
 
 myst-nb also embeds the notebook's saved ipywidgets state in every page (images included); the
 site never loads a widget manager (``nb_ipywidgets_js: {}``), so that state is dead weight and
@@ -19,7 +20,7 @@ so the PNGs of a long chapter no longer compete with its first screen for the ne
 pydata-sphinx-theme makes scrollable code blocks focusable by measuring every block once the page
 has loaded and after every change to it; that lays out the whole page, sections off screen
 included, which ``content-visibility: auto`` (bplib.css) would skip. That call is taken out of the
-theme's script, and ``bp-tab-stops.js`` sets the same tab stops as blocks come into view.
+theme's script, and ``bp-lazy-sections.js`` sets the same tab stops as blocks come into view.
 
 pydata-sphinx-theme loads Sphinx's search tools and the whole search index on every page, as
 blocking scripts in the head, for its search field; they are deferred (run in the same order, after
@@ -31,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import struct
 from pathlib import Path
 
 _FRAMES = re.compile(r'<script type="application/json" class="bp-frames">(.*?)</script>', re.S)
@@ -60,7 +62,7 @@ def externalise_frames(html: str, static: Path, prefix: str) -> str:
     return _FRAMES.sub(move, html)
 
 
-_DEFAULT_FRAME = re.compile(r'(<img\b[^>]*\bclass="bp-frame"[^>]*\bsrc=")data:image/png;base64,([A-Za-z0-9+/=]+)"')
+_DEFAULT_FRAME = re.compile(r'(?<=<img )([^>]*\bclass="bp-frame"[^>]*\bsrc=")data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
 def externalise_default_frames(html: str, static: Path, prefix: str) -> str:
@@ -71,7 +73,10 @@ def externalise_default_frames(html: str, static: Path, prefix: str) -> str:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(png)
-        return f'{match.group(1)}{prefix}_static/{FOLDER}/{target.name}"'
+        # the image's size, from the PNG header, so the page keeps its room before it loads
+        width, height = struct.unpack(">II", png[16:24])
+        return (f'width="{width}" height="{height}" '
+                f'{match.group(1)}{prefix}_static/{FOLDER}/{target.name}"')
     return _DEFAULT_FRAME.sub(move, html)
 
 
@@ -123,13 +128,15 @@ def _patch_theme_script(static: Path) -> None:
     if not path.exists():  # another theme: nothing of pydata-sphinx-theme's to change
         return
     text = path.read_text(encoding="utf-8")
-    if "bp-tab-stops" in text:  # already done by an earlier incremental build
+    if "bp-lazy-sections" in text:  # already done by an earlier incremental build
         return
     try:
         new = drop_theme_tab_stops(text)
     except ValueError as error:
         raise ExtensionError(str(error)) from None
-    path.write_text(new + "\n// tab stops: bp-tab-stops.js\n", encoding="utf-8")
+    marker = "\n// tab stops: bp-lazy-sections.js"
+    marked = new.replace("\n//# sourceMappingURL=", marker + "\n//# sourceMappingURL=", 1)  # the map stays last
+    path.write_text(marked if marked != new else new + marker + "\n", encoding="utf-8")
 
 
 def _rewrite_pages(app, exception) -> None:
@@ -150,7 +157,7 @@ def _rewrite_pages(app, exception) -> None:
 
 def setup(app):
     app.add_js_file("bp-lazy-frames.js", loading_method="defer")
-    app.add_js_file("bp-tab-stops.js", loading_method="defer")
+    app.add_js_file("bp-lazy-sections.js", loading_method="defer")
     app.connect("html-page-context", _drop_widget_state, priority=900)
     app.connect("build-finished", _rewrite_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -209,12 +209,14 @@ def mlp_section(data: dict) -> str:
             "same process). BLAS ratio is numpy's time on those matmuls divided by torch's, so it says how "
             "much of the step ratio is the two BLASes. Goals for medium and large (float32): at least 95% "
             f"of the step in its own matmuls, and a step ratio at most the BLAS ratio + {margin}. "
-            "*Most any numpy step can* bounds the first goal for any implementation in numpy: the same "
+            "*Most any numpy step can* bounds the first goal for a numpy implementation: the same "
             "matmuls against the elementwise passes every such step needs (the bias add, ReLU and its "
-            "backward, softmax cross-entropy and its gradient, the bias gradients, SGD's update), written "
-            "as bare numpy with no checks and no modules, timed alone in the same process: "
-            "matmuls / (matmuls + those passes). Where it is below 95%, no numpy step reaches the goal on "
-            "this machine, bplib's included:\n\n"
+            "backward, softmax cross-entropy and its gradient, the bias gradients, the update), written "
+            "lean (in place where numpy allows, the learning rate folded into the loss gradient, no "
+            "checks, no modules) and timed alone in the same process: matmuls / (matmuls + those "
+            "passes). Where it is below 95%, a numpy step with these passes cannot reach the goal on "
+            "this machine, bplib's included; the one trick it leaves out is folding each bias into its "
+            "matmul with a column of ones:\n\n"
             + table(["workload", "metric", "goal", "measured", "result"],
                     [[g["workload"], g["metric"], goal_text(g), spread(g), verdict(g["passed"])]
                      for g in matmul_goals]))

@@ -45,18 +45,21 @@ def check_nonempty(x: np.ndarray, name: str, where: str) -> None:
         raise ValueError(f"{where}: {name} is empty (shape {x.shape}); a batch needs at least one example.")
 
 
-def all_finite(x: np.ndarray) -> bool:
-    """True when no entry of the array ``x`` is NaN or infinite.
+def all_finite(x) -> bool:
+    """True when no entry of ``x`` (an array, or anything np.asarray takes) is NaN or infinite.
 
-    The usual case costs one fast pass and no temporary: x·x is NaN or inf if any entry is. Only
-    when it is not finite (which very large entries also cause) are the entries looked at one by one.
+    For a float array the usual case is one fast BLAS pass with no temporary (a non-contiguous
+    array is copied first): x·x is NaN or inf if any entry is. Only when it is not finite (which
+    very large entries also cause) are the entries looked at one by one.
     """
-    if x.dtype.kind not in "fc":  # integers and booleans are always finite
+    x = np.asarray(x)
+    if x.dtype.kind in "biu":  # booleans and integers are always finite
         return True
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.vdot(x, x)):
-            return True
-    return bool(np.isfinite(x).all())
+    if x.dtype.kind in "fc":
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.vdot(x, x)):
+                return True
+    return bool(np.isfinite(x).all())  # other kinds: np.isfinite decides, or refuses them
 
 
 def check_finite(x: np.ndarray, name: str, where: str) -> None:

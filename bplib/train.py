@@ -293,8 +293,10 @@ def _step(model, loss_fn, optimizer, xb, yb, named, history, max_grad_norm, epoc
                       saved_buffers, history)
         if max_grad_norm is not None:
             clip_grad_norm_(optimizer.params, max_grad_norm)
-        for (_, p), saved in zip(named, undo, strict=True):
-            np.copyto(saved, p.data)
+        for i, (_, p) in enumerate(named):
+            if undo[i].shape != p.data.shape or undo[i].dtype != p.data.dtype:  # data was replaced
+                undo[i] = np.empty_like(p.data)
+            np.copyto(undo[i], p.data)
         optimizer.step()                     # 4. update
         bad = [name for name, p in named if not all_finite(p.data)]
         if bad:

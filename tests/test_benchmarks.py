@@ -48,20 +48,24 @@ def test_flops_of_an_mlp_step_count_the_matmuls_done():
     assert bench_mlp.flops_per_step(batch, [2, 3, 1]) == 2 * first + 3 * second
 
 
-def test_the_numpy_floor_does_a_steps_elementwise_work_and_nothing_the_step_would_not():
+def test_the_numpy_floor_does_each_pass_of_a_step_on_the_same_values_every_call():
     import numpy as np
 
     passes = bench_mlp.numpy_floor(8, [5, 4, 3], "float32")
-    cells = passes.__closure__
-    arrays = {name: cell.cell_contents for name, cell in zip(passes.__code__.co_freevars, cells)}
-    params_before = [p.copy() for p in arrays["params"]]
-    zs_before = [z.copy() for z in arrays["zs"]]
-    passes()
-    for p, before, g in zip(arrays["params"], params_before, arrays["grads"], strict=True):
-        np.testing.assert_allclose(p, before - np.float32(0.01) * g, rtol=1e-6)  # one SGD update each
-    for z, before, b in zip(arrays["zs"], zs_before, params_before[2:], strict=True):
-        np.testing.assert_allclose(z, before + b, rtol=1e-6)  # one bias add each
-    assert [p.shape for p in arrays["params"]] == [(4, 5), (3, 4), (4,), (3,)]
+    state = dict(zip(passes.__code__.co_freevars, (c.cell_contents for c in passes.__closure__)))
+    params = [p.copy() for p in state["params"] + state["biases"]]
+    for call in (1, 2):
+        biases = [b - (call - 1) * g for b, g in zip(params[2:], state["grads"][2:])]  # as the call found them
+        passes()
+        for z, product, b in zip(state["zs"][:-1], state["products"], biases):
+            np.testing.assert_allclose(z, np.maximum(product + b, 0), rtol=1e-5)  # bias add, ReLU
+        logits = state["products"][-1] + biases[-1]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(8), state["labels"]] -= 1
+        np.testing.assert_allclose(state["zs"][-1], 0.01 / 8 * p, rtol=1e-5, atol=1e-9)  # the loss gradient
+        for now, before, g in zip(state["params"] + state["biases"], params, state["grads"]):
+            np.testing.assert_allclose(now, before - call * g, rtol=1e-5)  # one update per call
 
 
 def test_widget_rounds_combine_by_median_and_most_often_slowest_settings():

@@ -50,9 +50,15 @@ def test_the_default_frame_becomes_a_png_file_and_the_page_carries_no_image(tmp_
     out = externalise_default_frames(externalise_frames(f"<body>{one}{one}</body>", tmp_path, "../"),
                                      tmp_path, "../")
     assert "data:image" not in out
-    files = re.findall(r'<img class="bp-frame"[^>]*src="\.\./_static/bp-frames/(\w+\.png)"', out)
+    files = re.findall(r'<img width="(\d+)" height="(\d+)" class="bp-frame"[^>]*'
+                       r'src="\.\./_static/bp-frames/(\w+\.png)"', out)
     assert len(files) == 2 and files[0] == files[1]
-    assert (tmp_path / "bp-frames" / files[0]).read_bytes() == base64.b64decode(inline)
+    width, height, name = files[0]
+    assert (tmp_path / "bp-frames" / name).read_bytes() == base64.b64decode(inline)
+    import matplotlib.image
+
+    rows, cols = matplotlib.image.imread(tmp_path / "bp-frames" / name).shape[:2]
+    assert (int(width), int(height)) == (cols, rows)  # the room kept before the image loads
 
 
 def test_the_theme_search_scripts_are_deferred_and_keep_their_order():

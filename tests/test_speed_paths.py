@@ -203,3 +203,6 @@ def test_the_one_pass_finiteness_test_agrees_with_isfinite_even_where_x_dot_x_ov
         x = np.ones((3, 4), dtype=dtype)
         x[2, 1] = bad
         assert not all_finite(x) and not all_finite(x.T)
+    assert all_finite([1.0, 2.0]) and not all_finite([1.0, float("nan")])  # anything np.asarray takes
+    with pytest.raises(TypeError):
+        all_finite(np.array([1.0, "a"], dtype=object))  # as np.isfinite: not numbers

@@ -120,6 +120,35 @@ def test_update_that_overflows_is_undone():
     np.testing.assert_array_equal(model.W.data, before)
 
 
+def test_an_update_that_overflows_later_puts_back_that_steps_weights_not_the_first_ones():
+    model = bp.Linear(1, 1, seed=0)
+    opt = bp.optim.SGD(model, lr=0.01)
+    x, y = np.ones((2, 1)), np.zeros((2, 1))
+
+    def after_epoch_one(history):  # the next step starts from W = 3 with a rate that overflows
+        model.W.data[...] = 3.0
+        opt.lr = 1e308
+
+    with pytest.raises(TrainingDiverged, match="step 2 .*overflow"):
+        bp.fit(model, bp.MSELoss(), opt, x, y, epochs=2, shuffle=False, progress=False,
+               callbacks=[after_epoch_one])
+    assert model.W.data[0, 0] == 3.0
+
+
+def test_weights_replaced_by_a_callback_are_the_ones_put_back():
+    model = bp.Linear(1, 1, seed=0)
+    opt = bp.optim.SGD(model, lr=0.01)
+    x, y = np.ones((2, 1)), np.zeros((2, 1))
+
+    def replace(history):
+        model.W.data = np.full((1, 1), 3.0)  # a new array, not the one fit started with
+        opt.lr = 1e308
+
+    with pytest.raises(TrainingDiverged, match="step 2 .*overflow"):
+        bp.fit(model, bp.MSELoss(), opt, x, y, epochs=2, shuffle=False, progress=False, callbacks=[replace])
+    assert model.W.data[0, 0] == 3.0
+
+
 def test_callback_returning_true_stops_training():
     _, history = _xor_run(epochs=500, callbacks=[lambda h: h.accuracy[-1] == 1.0])
     assert history.stopped_early

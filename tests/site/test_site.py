@@ -51,7 +51,7 @@ def test_math_is_typeset_at_build_time_and_drawn_in_katex_fonts(visit, page):
     # (the MathML's TeX annotation is never drawn)
     assert not v.page.locator("text=\\frac >> visible=true").count(), "raw TeX left on the page"
     assert not [u for u in v.requests if "mathjax" in u.lower()], "the page still loads MathJax"
-    # a formula far down is laid out, and its font fetched, only once it nears the screen
+    # a formula in a section far down is laid out, and its font fetched, only once it nears the screen
     v.page.locator(".math .katex >> visible=true").first.scroll_into_view_if_needed()
     v.page.wait_for_function("document.fonts.check('16px KaTeX_Main')", timeout=10_000)
 
@@ -164,12 +164,14 @@ def test_every_block_that_scrolls_sideways_on_a_phone_takes_keyboard_focus(visit
     v = visit(page, phone=True)
     v.page.wait_for_timeout(500)
     measure = f"""() => Array.from(document.querySelectorAll({_BLOCKS!r})).map(b => ({{
-        scrolls: b.scrollWidth > b.clientWidth || b.scrollHeight > b.clientHeight,
-        tab: b.tabIndex, near: b.getBoundingClientRect().top < 2 * innerHeight }}))"""
+        scrolls: b.scrollWidth > b.clientWidth || b.scrollHeight > b.clientHeight, tab: b.tabIndex,
+        near: b.getBoundingClientRect().top >= 0 && b.getBoundingClientRect().top < innerHeight }}))"""
+    v.page.locator(_BLOCKS).first.scroll_into_view_if_needed()
+    v.page.wait_for_timeout(300)
     blocks = v.page.evaluate(measure)
     assert any(b["scrolls"] for b in blocks), f"{page}: no block scrolls on a phone; the test shows nothing"
     assert not [b for b in blocks if b["scrolls"] and b["tab"] < 0], f"{page}: a scrolling block is unfocusable"
-    # near the screen, the theme's rule holds: a block that does not scroll is no tab stop
+    # on the screen, the theme's rule holds: a block that does not scroll is no tab stop
     near = [b for b in blocks if b["near"]]
     assert near and all(b["tab"] == (0 if b["scrolls"] else -1) for b in near), near
     v.page.locator(_BLOCKS).last.scroll_into_view_if_needed()
@@ -180,8 +182,20 @@ def test_every_block_that_scrolls_sideways_on_a_phone_takes_keyboard_focus(visit
 
 @pytest.mark.parametrize("page", LONG_CHAPTERS)
 def test_a_link_to_a_section_far_down_lands_on_its_heading(visit, page):
-    last = re.findall(r'<section id="([\w-]+)"', (SITE / page).read_text())[-1]
-    v = visit(f"{page}#{last}", phone=True)
+    sections = re.findall(r'<section id="([\w-]+)"', (SITE / page).read_text())
+    target = sections[2 * len(sections) // 3]  # far down, with more than a screen of page after it
+    v = visit(f"{page}#{target}", phone=True)
     v.page.wait_for_timeout(800)  # sections above it are drawn as they pass, and may grow
-    top = v.page.evaluate(f"document.getElementById({last!r}).getBoundingClientRect().top")
-    assert 0 <= top < 200, f"{page}#{last}: the section's top is at {top:.0f} px, not at the top of the screen"
+    top = v.page.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top")
+    assert 0 <= top < 200, f"{page}#{target}: the section's top is at {top:.0f} px, not at the top of the screen"
+
+
+@pytest.mark.parametrize("page", LONG_CHAPTERS)
+def test_a_link_within_the_page_to_a_section_far_down_lands_on_its_heading(visit, page):
+    sections = re.findall(r'<section id="([\w-]+)"', (SITE / page).read_text())
+    target = sections[2 * len(sections) // 3]
+    v = visit(page)
+    v.page.evaluate(f"location.hash = {'#' + target!r}")  # what clicking a link to it does
+    v.page.wait_for_timeout(800)
+    top = v.page.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top")
+    assert 0 <= top < 200, f"{page}: after following #{target}, the section's top is at {top:.0f} px"
