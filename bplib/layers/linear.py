@@ -6,7 +6,7 @@ import numpy as np
 
 from bplib import functional as F
 from bplib import init as initialisers
-from bplib._validate import check_bool, check_finite, check_positive_int, feature_rows, generator
+from bplib._validate import all_finite, check_bool, check_finite, check_positive_int, feature_rows, generator
 from bplib.layers.module import Module, Parameter
 
 
@@ -52,7 +52,7 @@ class Linear(Module):
         if not (isinstance(x, np.ndarray) and x.dtype == self.W.data.dtype and x.ndim == 2
                 and x.shape[1] == self.in_features and x.shape[0] > 0):
             x = self._checked_input(x)
-        if not np.isfinite(np.vdot(x, x)):  # x·x, one fast pass, is NaN or inf if any entry is
+        if not all_finite(x):  # one fast pass in the usual case
             check_finite(x, "x", repr(self))  # raises, naming the first NaN or infinity
         out, self._cache = F.linear_forward(x, self.W.data, None if self.b is None else self.b.data)
         self._out_shape = out.shape
