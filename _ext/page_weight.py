@@ -22,9 +22,13 @@ has loaded and after every change to it; that lays out the whole page, sections 
 included, which ``content-visibility: auto`` (bplib.css) would skip. That call is taken out of the
 theme's script, and ``bp-lazy-sections.js`` sets the same tab stops as blocks come into view.
 
-pydata-sphinx-theme loads Sphinx's search tools and the whole search index on every page, as
-blocking scripts in the head, for its search field; they are deferred (run in the same order, after
-the page is parsed), which the field does not notice: it is used after the page has loaded.
+The head's scripts block the first paint: the browser stops parsing until each is fetched and run.
+Those that only act once the page is parsed (each waits for the DOM to be ready) are deferred: they
+run in the same order, after the page is parsed, before DOMContentLoaded, and find the page they
+would have waited for. They are Sphinx's own (doctools, highlighting), the copy and toggle buttons',
+sphinx-design's tabs, sphinx-book-theme's, and the search tools and whole search index that
+pydata-sphinx-theme loads on every page for its search field (used after the page has loaded).
+``documentation_options.js`` stays as it is: the inline scripts after it set its options.
 """
 
 from __future__ import annotations
@@ -38,8 +42,12 @@ from pathlib import Path
 _FRAMES = re.compile(r'<script type="application/json" class="bp-frames">(.*?)</script>', re.S)
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 FOLDER = "bp-frames"
-_SEARCH_SCRIPTS = re.compile(
-    r'<script src="((?:\.\./)*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js))">')
+# scripts that wait for the DOM before they act; each may carry Sphinx's ?v= cache key
+_WAITING_SCRIPTS = ("doctools", "sphinx_highlight", "clipboard.min", "copybutton", "togglebutton",
+                    "design-tabs", "scripts/sphinx-book-theme", "searchtools", "language_data")
+_DEFERRABLE = re.compile(
+    r'<script((?:\s[\w-]+="[^"]*")*?) src="((?:\.\./)*(?:_static/(?:'
+    + "|".join(re.escape(name) for name in _WAITING_SCRIPTS) + r')\.js(?:\?v=\w+)?|searchindex\.js))">')
 
 
 def _drop_widget_state(app, pagename, templatename, context, doctree) -> None:
@@ -88,9 +96,9 @@ def lazy_images(html: str) -> str:
     return _EAGER_IMG.sub('<img loading="lazy"', html)
 
 
-def defer_search_scripts(html: str) -> str:
-    """``html`` with the theme's search scripts in the head loaded with ``defer``."""
-    return _SEARCH_SCRIPTS.sub(r'<script defer src="\1">', html)
+def defer_waiting_scripts(html: str) -> str:
+    """``html`` with the head's scripts that wait for the DOM anyway loaded with ``defer``."""
+    return _DEFERRABLE.sub(r'<script defer\1 src="\2">', html)
 
 
 # The end of pydata-sphinx-theme's bundle (0.17.1): run the tab-stop helper once the page loads.
@@ -147,7 +155,7 @@ def _rewrite_pages(app, exception) -> None:
     _patch_theme_script(static)
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        new = lazy_images(text if page.name == "search.html" else defer_search_scripts(text))
+        new = lazy_images(text if page.name == "search.html" else defer_waiting_scripts(text))
         if 'class="bp-frames">' in new:
             prefix = "../" * (len(page.relative_to(out).parts) - 1)
             new = externalise_default_frames(externalise_frames(new, static, prefix), static, prefix)

@@ -61,19 +61,33 @@ def test_the_default_frame_becomes_a_png_file_and_the_page_carries_no_image(tmp_
     assert (int(width), int(height)) == (cols, rows)  # the room kept before the image loads
 
 
-def test_the_theme_search_scripts_are_deferred_and_keep_their_order():
-    from page_weight import defer_search_scripts
+def test_the_head_scripts_that_wait_for_the_page_are_deferred_and_keep_their_order():
+    from page_weight import defer_waiting_scripts
 
-    head = ('<script src="../_static/doctools.js"></script>\n'
+    head = ('<script src="../_static/documentation_options.js?v=9eb32ce0"></script>\n'
+            '<script src="../_static/doctools.js?v=9a2dae69"></script>\n'
+            '<script src="../_static/copybutton.js?v=f281be69"></script>\n'
+            '<script>let toggleHintShow = \'Click to show\';</script>\n'
+            '<script src="../_static/togglebutton.js?v=b8b12719"></script>\n'
+            '<script data-sd-tabs-storage-prefix="sphinx-design-tab-id-" '
+            'src="../_static/design-tabs.js?v=fcb327ea"></script>\n'
             '<script src="../_static/searchtools.js"></script>\n'
             '<script src="../_static/language_data.js"></script>\n'
-            '<script src="../searchindex.js"></script>\n')
-    out = defer_search_scripts(head)
-    assert re.findall(r'<script defer src="([^"]+)">', out) == [
+            '<script src="../searchindex.js"></script>\n'
+            '<script src="../_static/someone-elses.js"></script>\n')
+    out = defer_waiting_scripts(head)
+    assert re.findall(r'<script defer[^>]* src="([^"]+)">', out) == [
+        "../_static/doctools.js?v=9a2dae69", "../_static/copybutton.js?v=f281be69",
+        "../_static/togglebutton.js?v=b8b12719", "../_static/design-tabs.js?v=fcb327ea",
         "../_static/searchtools.js", "../_static/language_data.js", "../searchindex.js"]
-    assert '<script src="../_static/doctools.js">' in out  # other scripts are left as they are
-    assert defer_search_scripts('<script src="searchindex.js"></script>') == \
+    # the tabs script reads its own attribute, which stays; the options stay blocking, since the
+    # inline scripts after them set them; inline scripts and unknown scripts are left as they are
+    assert '<script defer data-sd-tabs-storage-prefix="sphinx-design-tab-id-" src=' in out
+    assert '<script src="../_static/documentation_options.js?v=9eb32ce0">' in out
+    assert '<script>let toggleHintShow' in out and '<script src="../_static/someone-elses.js">' in out
+    assert defer_waiting_scripts('<script src="searchindex.js"></script>') == \
         '<script defer src="searchindex.js"></script>'  # a page at the site's root
+    assert defer_waiting_scripts(out) == out  # a page already deferred is left alone
 
 
 def test_images_load_lazily_unless_they_say_otherwise():

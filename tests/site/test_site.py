@@ -199,3 +199,40 @@ def test_a_link_within_the_page_to_a_section_far_down_lands_on_its_heading(visit
     v.page.wait_for_timeout(800)
     top = v.page.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top")
     assert 0 <= top < 200, f"{page}: after following #{target}, the section's top is at {top:.0f} px"
+
+
+@pytest.mark.parametrize("page", PAGES[:1] + CHAPTERS[:1])
+def test_the_theme_icons_are_drawn_without_the_icon_script(visit, page):
+    v = visit(page, phone=True)
+    assert not [u for u in v.requests if "fontawesome" in u], f"{page} still loads Font Awesome's script"
+    assert v.page.locator("i.fa-solid, i.fas, i.fab, span.fa-solid, span.fas").count() == 0
+    shown = v.page.evaluate("""() => [...document.querySelectorAll('svg.svg-inline--fa')]
+        .map(s => s.getBoundingClientRect()).filter(r => r.width > 0 && r.top < innerHeight)
+        .map(r => [r.width, r.height])""")
+    # the phone's top bar: menu, repository, download, full screen, theme, search (and a chapter's
+    # launch and contents buttons)
+    assert len(shown) >= 6 and all(w >= 10 and h >= 10 for w, h in shown), shown
+    # the theme button shows one icon for the current mode, and another once clicked
+    switch = "svg.theme-switch >> visible=true"
+    assert v.page.locator(switch).count() == 1
+    before = v.page.locator(switch).get_attribute("data-icon")
+    v.page.locator(".theme-switch-button >> visible=true").first.click()
+    assert v.page.locator(switch).count() == 1
+    assert v.page.locator(switch).get_attribute("data-icon") != before
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if not p.endswith("search.html")])
+def test_no_script_in_the_head_holds_up_the_first_paint_but_the_options_the_page_sets(page):
+    head = (SITE / page).read_text(encoding="utf-8").split("</head>")[0]
+    blocking = re.findall(r'<script(?![^>]*\b(?:defer|async)\b)[^>]*\bsrc="([^"]+)"', head)
+    assert [s.split("?")[0].rsplit("/", 1)[-1] for s in blocking] == ["documentation_options.js"], blocking
+
+
+@pytest.mark.parametrize("page", CHAPTERS[:1])
+def test_the_deferred_scripts_still_do_their_work(visit, page):
+    v = visit(page)
+    v.page.wait_for_selector("button.copybtn", state="attached", timeout=10_000)  # copy buttons
+    assert v.page.locator("button.copybtn").count() == v.page.locator("div.highlight pre").count()
+    assert v.page.locator(".bd-header-article.noprint").count() == 1  # sphinx-book-theme's print rule
+    assert v.page.evaluate("typeof Documentation === 'object' && typeof Search === 'object' && "
+                           "typeof togglebuttonSelector === 'string'")

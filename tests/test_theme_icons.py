@@ -1,0 +1,65 @@
+"""The theme's Font Awesome icons become inline SVGs at build time, and its icon script goes."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+from theme_icons import icon_table, inline_icons  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def table():
+    import pydata_sphinx_theme
+
+    static = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    return icon_table((static / "scripts" / "fontawesome.js").read_text(encoding="utf-8"))
+
+
+def test_the_icon_table_is_read_from_the_pinned_theme_script(table):
+    assert set(table) == {"fas", "fab", "far"}
+    assert len(table["fas"]) > 1000 and len(table["fab"]) > 400  # every free icon, not a few
+    width, height, path = table["fab"]["github"]
+    assert (width, height) == (496, 512) and path.startswith("M165.9 397.4")
+    assert table["fas"]["angle-left"][:2] == (320, 512)
+    assert table["fas"]["search"] == table["fas"]["magnifying-glass"]  # an alias names the same icon
+
+
+def test_each_icon_becomes_the_svg_font_awesome_would_draw_and_the_script_goes(table):
+    page = ('<head><script defer src="../_static/scripts/fontawesome.js?digest=55c2"></script>\n'
+            '<script defer src="../_static/doctools.js"></script></head>'
+            '<a><i class="fab fa-github"></i></a>'
+            '<button><span class="fa-solid fa-bars"></span></button>'
+            '<i class="theme-switch fa-solid fa-moon   fa-lg" data-mode="dark"  title="Dark"></i>'
+            '<span class="mord"></span><i>italic text</i>')
+    out = inline_icons(page, table)
+    assert "fontawesome.js" not in out and '<script defer src="../_static/doctools.js">' in out
+    svgs = re.findall(r"<svg [^>]*>.*?</svg>", out)
+    assert len(svgs) == 3 and "<i class" not in out and "fa-bars\"></span>" not in out
+    github, bars, moon = svgs
+    assert 'class="svg-inline--fa fa-github"' in github and 'viewBox="0 0 496 512"' in github
+    assert f'd="{table["fab"]["github"][2]}"' in github and 'data-prefix="fab"' in github
+    assert 'aria-hidden="true" focusable="false"' in github  # a decoration, silent to screen readers
+    assert 'class="svg-inline--fa fa-bars"' in bars and 'data-prefix="fas"' in bars
+    # the theme's other classes and attributes stay; a title names the icon to a screen reader
+    assert 'class="svg-inline--fa fa-moon theme-switch fa-lg"' in moon and 'data-mode="dark"' in moon
+    label = re.search(r'aria-labelledby="([\w-]+)"', moon).group(1)
+    assert f'<title id="{label}">Dark</title>' in moon and "aria-hidden" not in moon
+    assert '<span class="mord"></span><i>italic text</i>' in out  # not icons: left as they are
+
+
+def test_two_titled_icons_on_a_page_get_different_title_ids(table):
+    out = inline_icons('<i class="fas fa-sun" title="Light"></i><i class="fas fa-moon" title="Dark"></i>',
+                       table)
+    ids = re.findall(r'<title id="([\w-]+)">', out)
+    assert len(ids) == 2 and ids[0] != ids[1]
+
+
+@pytest.mark.parametrize("classes", ["fa-solid fa-no-such-icon", "fab fa-bars", "fa-solid"])
+def test_an_icon_the_script_does_not_know_stops_the_build_instead_of_vanishing(table, classes):
+    with pytest.raises(ValueError, match=re.escape(classes)):
+        inline_icons(f'<i class="{classes}"></i>', table)
