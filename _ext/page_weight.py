@@ -29,6 +29,11 @@ would have waited for. They are Sphinx's own (doctools, highlighting), the copy 
 sphinx-design's tabs, sphinx-book-theme's, and the search tools and whole search index that
 pydata-sphinx-theme loads on every page for its search field (used after the page has loaded).
 ``documentation_options.js`` stays as it is: the inline scripts after it set its options.
+
+The theme also asks for its two deferred scripts (Bootstrap and its own, 30 KB gzipped) at the
+top of the head with ``<link rel="preload" as="script">``, at high priority: on a slow connection
+they then compete with the style sheets and the page itself, which the first paint waits for. The
+preloads go; the scripts load at the priority a deferred script gets, and run when they did.
 """
 
 from __future__ import annotations
@@ -96,6 +101,14 @@ def lazy_images(html: str) -> str:
     return _EAGER_IMG.sub('<img loading="lazy"', html)
 
 
+_SCRIPT_PRELOAD = re.compile(r'[ \t]*<link rel="preload" as="script" href="[^"]*"\s*/?>\n?')
+
+
+def drop_script_preloads(html: str) -> str:
+    """``html`` without ``<link rel="preload" as="script">`` (the scripts themselves stay)."""
+    return _SCRIPT_PRELOAD.sub("", html)
+
+
 def defer_waiting_scripts(html: str) -> str:
     """``html`` with the head's scripts that wait for the DOM anyway loaded with ``defer``."""
     return _DEFERRABLE.sub(r'<script defer\1 src="\2">', html)
@@ -155,7 +168,8 @@ def _rewrite_pages(app, exception) -> None:
     _patch_theme_script(static)
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        new = lazy_images(text if page.name == "search.html" else defer_waiting_scripts(text))
+        new = lazy_images(drop_script_preloads(
+            text if page.name == "search.html" else defer_waiting_scripts(text)))
         if 'class="bp-frames">' in new:
             prefix = "../" * (len(page.relative_to(out).parts) - 1)
             new = externalise_default_frames(externalise_frames(new, static, prefix), static, prefix)

@@ -63,3 +63,21 @@ def test_two_titled_icons_on_a_page_get_different_title_ids(table):
 def test_an_icon_the_script_does_not_know_stops_the_build_instead_of_vanishing(table, classes):
     with pytest.raises(ValueError, match=re.escape(classes)):
         inline_icons(f'<i class="{classes}"></i>', table)
+
+
+def test_the_theme_style_sheet_loses_only_its_web_font_icon_rules():
+    import pydata_sphinx_theme
+    from theme_icons import drop_icon_class_rules
+
+    sheet = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    css = (sheet / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    out = drop_icon_class_rules(css)
+    assert ".fa-github:before" in css and ".fa-github:before" not in out
+    assert len(out) < 0.8 * len(css)
+    for kept in (".fa-lg{", "--fa-font-solid:", "@font-face{", ".bd-sidebar-primary{",
+                 "i.fa-arrow-circle-left:before{content:var(--pst-icon-angle-left)}"):
+        assert out.count(kept) == css.count(kept) > 0, kept
+    # a rule that also styles something else is left whole, never cut in two
+    mixed = '.a{x:1}.b,.fa-bars:before{content:"\\f0c9"}.fa-x:before,.c:before{content:"y"}'
+    assert drop_icon_class_rules(mixed) == mixed
+    assert drop_icon_class_rules('.a{x:1}.fa-a:before,.fa-b::before{content:"\\f000"}.c{}') == ".a{x:1}.c{}"

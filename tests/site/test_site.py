@@ -222,10 +222,13 @@ def test_the_theme_icons_are_drawn_without_the_icon_script(visit, page):
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if not p.endswith("search.html")])
-def test_no_script_in_the_head_holds_up_the_first_paint_but_the_options_the_page_sets(page):
+def test_the_first_paint_waits_for_one_style_sheet_and_one_small_script(page):
     head = (SITE / page).read_text(encoding="utf-8").split("</head>")[0]
     blocking = re.findall(r'<script(?![^>]*\b(?:defer|async)\b)[^>]*\bsrc="([^"]+)"', head)
     assert [s.split("?")[0].rsplit("/", 1)[-1] for s in blocking] == ["documentation_options.js"], blocking
+    sheets = re.findall(r'<link [^>]*rel="stylesheet"[^>]*>', head)
+    assert len(sheets) == 1 and "bp-styles-" in sheets[0], sheets
+    assert 'rel="preload" as="script"' not in head
 
 
 @pytest.mark.parametrize("page", CHAPTERS[:1])

@@ -1,0 +1,83 @@
+"""Each page's style sheets become one file, with the same rules in the same order."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+from style_bundle import bundle_page  # noqa: E402
+
+
+@pytest.fixture
+def static(tmp_path):
+    root = tmp_path / "_static"
+    (root / "styles").mkdir(parents=True)
+    (root / "a.css").write_text('@charset "UTF-8";.a{background:url(img/x.png)}')
+    (root / "styles" / "b.css").write_text(
+        '@import "../c.css";\n.b{src:url("../fonts/f.woff2?v=1") format("woff2")}\n'
+        '/*# sourceMappingURL=b.css.map*/')
+    (root / "c.css").write_text(".c{color:red}")
+    (root / "d.css").write_text(".d{background:url(data:image/png;base64,AAAA)}")
+    return root
+
+
+PAGE = ('<html><head>\n'
+        '<link href="../_static/a.css?digest=1" rel="stylesheet" />\n'
+        '<link rel="stylesheet" type="text/css" href="../_static/styles/b.css?v=2" />\n'
+        '<link rel="stylesheet" media="print" href="../_static/print.css" />\n'
+        '<link rel="stylesheet" type="text/css" href="../_static/d.css" />\n'
+        '</head><body><link rel="stylesheet" href="../_static/late.css" /></body></html>')
+
+
+def _bundle_of(page: str, static: Path) -> tuple[str, str]:
+    href = re.search(r'<link rel="stylesheet" href="\.\./_static/(bp-styles-\w+\.css)\?v=(\w+)"', page)
+    return (static / href.group(1)).read_text(), href.group(2)
+
+
+def test_a_pages_style_sheets_become_one_file_in_the_same_order(static):
+    page = bundle_page(PAGE, static, {})
+    head = page.split("</head>")[0]
+    assert len(re.findall(r'rel="stylesheet"', head)) == 2  # the bundle, and the print-only sheet
+    assert 'media="print" href="../_static/print.css"' in head
+    assert 'data-bp-bundles="a.css styles/b.css d.css"' in head
+    assert '<link rel="stylesheet" href="../_static/late.css" />' in page  # the body is left alone
+    css, _ = _bundle_of(page, static)
+    order = [css.index(rule) for rule in (".a{", ".c{", ".b{", ".d{")]
+    assert order == sorted(order)  # the import takes the place of the line that imported it
+    assert 'url("img/x.png")' in css  # relative to the bundle's folder, _static/
+    assert 'url("fonts/f.woff2?v=1")' in css  # was ../fonts/ from styles/: the same file
+    assert "url(data:image/png;base64,AAAA)" in css
+    assert "@charset" not in css and "sourceMappingURL" not in css and "@import" not in css
+
+
+def test_a_page_bundled_before_gets_its_bundle_rebuilt_from_the_new_files(static):
+    first = bundle_page(PAGE, static, {})
+    old_css, old_key = _bundle_of(first, static)
+    (static / "c.css").write_text(".c{color:blue}")  # what an incremental build copies again
+    again = bundle_page(first, static, {})
+    new_css, new_key = _bundle_of(again, static)
+    assert ".c{color:blue}" in new_css and ".c{color:red}" not in new_css
+    assert new_key != old_key  # browsers fetch the new content
+    assert again.count("bp-styles-") == first.count("bp-styles-") == 1
+    assert bundle_page(again, static, {}) == again  # nothing changed: nothing to do
+
+
+def test_a_sheet_importing_from_elsewhere_cannot_be_bundled(static):
+    (static / "c.css").write_text('@import url("https://fonts.example.org/x.css");')
+    with pytest.raises(ValueError, match="https://fonts.example.org/x.css"):
+        bundle_page(PAGE, static, {})
+
+
+def test_the_themes_preloads_of_its_deferred_scripts_go_and_the_scripts_stay():
+    from page_weight import drop_script_preloads
+
+    head = ('<link rel="preload" as="script" href="../_static/scripts/bootstrap.js?digest=5" />\n'
+            '<link rel="preload" as="font" href="../_static/f.woff2" />\n'
+            '<script defer src="../_static/scripts/bootstrap.js?digest=5"></script>\n')
+    assert drop_script_preloads(head) == ('<link rel="preload" as="font" href="../_static/f.woff2" />\n'
+                                          '<script defer src="../_static/scripts/bootstrap.js?digest=5">'
+                                          '</script>\n')
