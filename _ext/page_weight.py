@@ -26,9 +26,15 @@ The head's scripts block the first paint: the browser stops parsing until each i
 Those that only act once the page is parsed (each waits for the DOM to be ready) are deferred: they
 run in the same order, after the page is parsed, before DOMContentLoaded, and find the page they
 would have waited for. They are Sphinx's own (doctools, highlighting), the copy and toggle buttons',
-sphinx-design's tabs, sphinx-book-theme's, and the search tools and whole search index that
-pydata-sphinx-theme loads on every page for its search field (used after the page has loaded).
-``documentation_options.js`` stays as it is: the inline scripts after it set its options.
+sphinx-design's tabs, sphinx-book-theme's, and the search tools that pydata-sphinx-theme loads
+on every page. ``documentation_options.js`` stays as it is: the inline scripts after it set its
+options.
+
+The theme loads Sphinx's search tools and the whole search index (131 KB) on every page for
+search-as-you-type results in its search field. That option is off here
+(``DOCUMENTATION_OPTIONS.search_as_you_type = false``, which the page itself says): the field then
+sends the query to ``search.html``, which loads its own copy, and the theme's script never touches
+them. Pages that say so lose the three scripts; with the option on, they stay, deferred.
 
 The theme also asks for its two deferred scripts (Bootstrap and its own, 30 KB gzipped) at the
 top of the head with ``<link rel="preload" as="script">``, at high priority: on a slow connection
@@ -104,6 +110,16 @@ def lazy_images(html: str) -> str:
 _SCRIPT_PRELOAD = re.compile(r'[ \t]*<link rel="preload" as="script" href="[^"]*"\s*/?>\n?')
 
 
+_SEARCH_SCRIPTS = re.compile(r'[ \t]*<script(?: defer)? src="(?:\.\./)*(?:_static/searchtools\.js|'
+                             r'_static/language_data\.js|searchindex\.js)"></script>\n?')
+_NO_SEARCH_AS_YOU_TYPE = "DOCUMENTATION_OPTIONS.search_as_you_type = false;"
+
+
+def drop_unused_search_scripts(html: str) -> str:
+    """``html`` without the search tools and index, if the page turns search-as-you-type off."""
+    return _SEARCH_SCRIPTS.sub("", html) if _NO_SEARCH_AS_YOU_TYPE in html else html
+
+
 def drop_script_preloads(html: str) -> str:
     """``html`` without ``<link rel="preload" as="script">`` (the scripts themselves stay)."""
     return _SCRIPT_PRELOAD.sub("", html)
@@ -169,7 +185,7 @@ def _rewrite_pages(app, exception) -> None:
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         new = lazy_images(drop_script_preloads(
-            text if page.name == "search.html" else defer_waiting_scripts(text)))
+            text if page.name == "search.html" else defer_waiting_scripts(drop_unused_search_scripts(text))))
         if 'class="bp-frames">' in new:
             prefix = "../" * (len(page.relative_to(out).parts) - 1)
             new = externalise_default_frames(externalise_frames(new, static, prefix), static, prefix)

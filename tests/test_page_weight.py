@@ -129,3 +129,28 @@ def test_a_theme_bundle_that_is_not_the_pinned_one_stops_the_build_with_the_reas
              '"complete"===document.readyState?I():window.addEventListener("load",I)')
     with pytest.raises(ValueError, match=r"\(I\) does not set tab stops"):
         drop_theme_tab_stops(other)
+
+
+def test_the_themes_preloads_of_its_deferred_scripts_go_and_the_scripts_stay():
+    from page_weight import drop_script_preloads
+
+    head = ('<link rel="preload" as="script" href="../_static/scripts/bootstrap.js?digest=5" />\n'
+            '<link rel="preload" as="font" href="../_static/f.woff2" />\n'
+            '<script defer src="../_static/scripts/bootstrap.js?digest=5"></script>\n')
+    assert drop_script_preloads(head) == ('<link rel="preload" as="font" href="../_static/f.woff2" />\n'
+                                          '<script defer src="../_static/scripts/bootstrap.js?digest=5">'
+                                          '</script>\n')
+
+
+def test_the_search_scripts_go_only_where_the_page_turns_search_as_you_type_off():
+    from page_weight import drop_unused_search_scripts
+
+    scripts = ('<script defer src="../_static/searchtools.js"></script>\n'
+               '<script defer src="../_static/language_data.js"></script>\n'
+               '<script defer src="../searchindex.js"></script>\n'
+               '<script defer src="../_static/doctools.js"></script>\n')
+    off = scripts + "<script>DOCUMENTATION_OPTIONS.search_as_you_type = false;</script>"
+    assert drop_unused_search_scripts(off) == ('<script defer src="../_static/doctools.js"></script>\n'
+                                               "<script>DOCUMENTATION_OPTIONS.search_as_you_type = false;</script>")
+    on = scripts + "<script>DOCUMENTATION_OPTIONS.search_as_you_type = true;</script>"
+    assert drop_unused_search_scripts(on) == on

@@ -70,14 +70,3 @@ def test_a_sheet_importing_from_elsewhere_cannot_be_bundled(static):
     (static / "c.css").write_text('@import url("https://fonts.example.org/x.css");')
     with pytest.raises(ValueError, match="https://fonts.example.org/x.css"):
         bundle_page(PAGE, static, {})
-
-
-def test_the_themes_preloads_of_its_deferred_scripts_go_and_the_scripts_stay():
-    from page_weight import drop_script_preloads
-
-    head = ('<link rel="preload" as="script" href="../_static/scripts/bootstrap.js?digest=5" />\n'
-            '<link rel="preload" as="font" href="../_static/f.woff2" />\n'
-            '<script defer src="../_static/scripts/bootstrap.js?digest=5"></script>\n')
-    assert drop_script_preloads(head) == ('<link rel="preload" as="font" href="../_static/f.woff2" />\n'
-                                          '<script defer src="../_static/scripts/bootstrap.js?digest=5">'
-                                          '</script>\n')

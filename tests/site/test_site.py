@@ -237,5 +237,18 @@ def test_the_deferred_scripts_still_do_their_work(visit, page):
     v.page.wait_for_selector("button.copybtn", state="attached", timeout=10_000)  # copy buttons
     assert v.page.locator("button.copybtn").count() == v.page.locator("div.highlight pre").count()
     assert v.page.locator(".bd-header-article.noprint").count() == 1  # sphinx-book-theme's print rule
-    assert v.page.evaluate("typeof Documentation === 'object' && typeof Search === 'object' && "
-                           "typeof togglebuttonSelector === 'string'")
+    assert v.page.evaluate("typeof Documentation === 'object' && typeof togglebuttonSelector === 'string'")
+    assert not [u for u in v.requests if "searchindex" in u]  # the search page loads it, not every page
+
+
+@pytest.mark.parametrize("page", CHAPTERS[:1])
+def test_a_search_from_a_chapter_lists_the_pages_that_match(visit, page):
+    v = visit(page)
+    v.page.keyboard.press("Control+k")  # the theme's shortcut opens its search dialog
+    field = v.page.locator("#pst-search-dialog input[name=q]")
+    field.fill("chain rule")
+    field.press("Enter")
+    v.page.wait_for_url("**/search.html?q=chain+rule*")
+    v.page.wait_for_selector("#search-results li a", timeout=20_000)
+    found = v.page.locator("#search-results li a").all_inner_texts()
+    assert any("chain rule" in text.lower() for text in found), found
