@@ -20,42 +20,53 @@ import os
 import re
 from pathlib import Path
 
-# a style sheet of the site's for every screen (a sheet for one medium would keep its own link)
+_ANY_SHEET = re.compile(r'<link (?=[^>]*\brel="stylesheet")[^>]*>')
+# a style sheet of the site's for every screen; a page with any other (one medium, another site)
+# is left as it is, since bundling the rest would move them past it in the cascade
 _LINK = re.compile(r'[ \t]*<link (?=[^>]*\brel="stylesheet")(?![^>]*\bmedia=)[^>]*\bhref="((?:\.\./)*)'
                    r'_static/([^"?]+)(?:\?[^"]*)?"[^>]*>\n?')
 _BUNDLED = re.compile(r'<link rel="stylesheet" href="((?:\.\./)*)_static/bp-styles-\w+\.css(?:\?v=\w+)?" '
                       r'data-bp-bundles="([^"]+)" />')
-_URL = re.compile(r'url\(\s*(["\']?)([^"\')]+)\1\s*\)')
-_IMPORT = re.compile(r'@import\s+(?:url\()?\s*["\']([^"\')]+)["\']\s*\)?\s*;')
+# one pass over a sheet: comments and strings are passed over whole, so a url( or an @import
+# inside them is left alone; url(...) and @import statements are rewritten
+_TOKENS = re.compile(
+    r'(?P<comment>/\*.*?\*/)'
+    r'|(?P<import>@import\s+(?:url\(\s*(?P<iq>["\']?)(?P<iu>[^"\')]+)(?P=iq)\s*\)|(?P<sq>["\'])(?P<is>[^"\']+)(?P=sq))'
+    r'\s*(?P<conditions>[^;]*);)'
+    r'|(?P<url>url\(\s*(?P<q>["\']?)(?P<u>[^"\')]+)(?P=q)\s*\))'
+    r'|(?P<string>"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\')', re.S)
 _CHARSET = re.compile(r'@charset\s+"[^"]*"\s*;')
 _SOURCE_MAP = re.compile(r'/\*# sourceMappingURL=[^*]*\*/')  # it would point next to the bundle
+_ELSEWHERE = re.compile(r"[a-z][a-z0-9+.-]*:|/|#", re.I)  # data:, http:, absolute, a fragment
 
 
-def rebase(css: str, folder: Path, static: Path) -> str:
-    """``css`` from a file in ``folder`` with its relative URLs made relative to ``static``."""
-    def fix(match: re.Match) -> str:
-        url = match.group(2).strip()
-        if re.match(r"[a-z]+:|/|#", url):  # data:, http:, absolute, a fragment: unchanged
-            return match.group(0)
-        path, query = url.split("?", 1) if "?" in url else (url, "")
-        new = os.path.relpath(os.path.normpath(folder / path), static).replace(os.sep, "/")
-        return f'url("{new}{"?" + query if query else ""}")'
-    return _URL.sub(fix, css)
+def _rebased(url: str, folder: Path, static: Path) -> str:
+    path, query = url.split("?", 1) if "?" in url else (url, "")
+    new = os.path.relpath(os.path.normpath(folder / path), static).replace(os.sep, "/")
+    return f'url("{new}{"?" + query if query else ""}")'
 
 
 def read_sheet(path: Path, static: Path, seen: frozenset = frozenset()) -> str:
-    """A style sheet's text for the bundle: imports inlined, URLs rebased, no ``@charset`` or map."""
+    """A style sheet's text for the bundle, where ``static`` is the bundle's folder: its relative
+    URLs made relative to ``static``, each ``@import`` of a site file replaced by that file's text
+    (treated the same way), no ``@charset`` or source map. Raises ValueError for an import the
+    bundle cannot hold: another site's file, or one for some media or layers only."""
     if path in seen:
         raise ValueError(f"{path.relative_to(static)} imports itself (through {len(seen)} files)")
     css = _SOURCE_MAP.sub("", _CHARSET.sub("", path.read_text(encoding="utf-8")))
 
-    def inline(match: re.Match) -> str:
-        target = match.group(1)
-        if re.match(r"[a-z]+:|/", target):
-            raise ValueError(f"{path.relative_to(static)} imports {target}, which is not a file of "
-                             "the site; a bundle cannot hold it.")
-        return read_sheet(path.parent / target, static, seen | {path})
-    return rebase(_IMPORT.sub(inline, css), path.parent, static)
+    def rewrite(match: re.Match) -> str:
+        if match.group("url"):
+            url = match.group("u").strip()
+            return match.group(0) if _ELSEWHERE.match(url) else _rebased(url, path.parent, static)
+        if match.group("import"):
+            target = (match.group("iu") or match.group("is")).strip()
+            if _ELSEWHERE.match(target) or match.group("conditions").strip():
+                raise ValueError(f"{path.relative_to(static)} has {match.group('import')!r}, which a "
+                                 "bundle cannot hold (only a plain import of a file of the site).")
+            return read_sheet(path.parent / target, static, seen | {path})
+        return match.group(0)  # a comment or a string
+    return _TOKENS.sub(rewrite, css)
 
 
 def bundle(sheets: list[str], static: Path) -> tuple[str, str]:
@@ -85,8 +96,9 @@ def bundle_page(page: str, static: Path, made: dict) -> str:
     if done:  # bundled by an earlier build: the bundle is made again from the files it lists
         return page[:done.start()] + link(done.group(1), done.group(2).split()) + page[done.end():]
     head_end = page.find("</head>")
-    links = [m for m in _LINK.finditer(page, 0, head_end if head_end >= 0 else len(page))]
-    if not links:
+    head_end = head_end if head_end >= 0 else len(page)
+    links = list(_LINK.finditer(page, 0, head_end))
+    if not links or len(links) != len(_ANY_SHEET.findall(page, 0, head_end)):
         return page
     new = link(links[0].group(1), [m.group(2) for m in links]) + "\n"
     out, last = [], 0

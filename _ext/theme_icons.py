@@ -11,7 +11,8 @@ gets the SVG that Font Awesome would have made, with no script to fetch or run.
 The theme's other icons, drawn by its style sheet (the arrow after an external link, for one),
 keep using the Font Awesome web fonts that style sheet declares. The style sheet's 1,881 rules
 ``.fa-NAME:before{content:"..."}``, which draw each icon from a web font, go: no page draws an icon
-that way any more (20 of the sheet's 65 KB gzipped, which the browser must load before it paints).
+that way any more (20 of the sheet's 65 KB gzipped, which the browser must load before it paints),
+except the few the theme's script makes while it runs (``fa-xmark``, on a banner it may add).
 The ``svg-inline--fa`` rules that the script used to inject are in ``bplib.css``.
 """
 
@@ -23,13 +24,19 @@ from pathlib import Path
 
 ICON_SCRIPT = Path("scripts") / "fontawesome.js"
 # Font Awesome's style classes and the packs (prefixes) they name
-STYLES = {"fas": "fas", "fa-solid": "fas", "fab": "fab", "fa-brands": "fab",
+STYLES = {"fa": "fas", "fas": "fas", "fa-solid": "fas", "fab": "fab", "fa-brands": "fab",
           "far": "far", "fa-regular": "far"}
+_SET_BY_SVG = {"aria-hidden", "focusable", "role", "xmlns", "viewbox", "data-prefix", "data-icon",
+               "aria-labelledby"}  # attributes the SVG gets here, so not copied from the element
+# any element still carrying a style class after the replacement (another quoting, some content)
+_LEFT_OVER = re.compile(r'<(?:i|span)\b[^>]*\bclass\s*=\s*["\']?(?:[^"\'>]*\s)?('
+                        + "|".join(re.escape(s) for s in STYLES) + r')(?=[\s"\'>])[^>]*>')
 _PACK = re.compile(r'\bd\("(fas|fab|far)",(\w+)\)')  # where the bundle defines one pack
 _UNQUOTED_KEY = re.compile(r'([{,])([\w$]+):\[')
 _ICON_TAG = re.compile(r'<(i|span)\s([^>]*)>\s*</\1>')  # the elements Font Awesome replaces
 _ATTRIBUTE = re.compile(r'([\w:-]+)(="[^"]*")?')
 THEME_STYLES = Path("styles") / "pydata-sphinx-theme.css"
+THEME_SCRIPT = Path("scripts") / "pydata-sphinx-theme.js"
 _ICON_CLASS_RULE = re.compile(r'(?<=})(?:\.fa-[a-z0-9-]+:{1,2}before,?)+\{content:"[^"]*"\}')
 _SCRIPT_TAG = re.compile(r'<script defer src="(?:\.\./)*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
 
@@ -75,10 +82,13 @@ def _svg(attributes: dict[str, str | None], table, number: int) -> str:
     width, height, path = table[prefix][name]
     rest = [c for c in classes if c not in STYLES and c != f"fa-{name}"]
     title = attributes.pop("title", None)
-    extra = "".join(f' {k}="{v}"' if v is not None else f" {k}" for k, v in attributes.items())
+    extra = "".join(f' {k}="{v}"' if v is not None else f" {k}" for k, v in attributes.items()
+                    if k.lower() not in _SET_BY_SVG)
     if title:  # as Font Awesome does it: the title names the icon to a screen reader
         label = f"bp-icon-title-{number}"
         a11y, inner = f' aria-labelledby="{label}"', f'<title id="{label}">{title}</title>'
+    elif "aria-label" in attributes:  # named by its own label, kept in ``extra``
+        a11y, inner = "", ""
     else:
         a11y, inner = ' aria-hidden="true" focusable="false"', ""
     return (f'<svg class="{" ".join(["svg-inline--fa", f"fa-{name}", *rest])}"{extra}{a11y} '
@@ -104,12 +114,28 @@ def inline_icons(page: str, table) -> str:
         count += 1
         return _svg(attributes, table, count)
 
-    return _SCRIPT_TAG.sub("", _ICON_TAG.sub(replace, page))
+    out = _ICON_TAG.sub(replace, page)
+    left = _LEFT_OVER.search(out)
+    if left:
+        raise ValueError(f"an icon written as {left.group(0)!r} was not replaced (only an empty <i> or "
+                         "<span> with its class in double quotes is); it would be lost without the "
+                         "script, so write it that way.")
+    return _SCRIPT_TAG.sub("", out)
 
 
-def drop_icon_class_rules(css: str) -> str:
-    """The theme's style sheet without its rules that draw ``.fa-NAME`` icons from a web font."""
-    return _ICON_CLASS_RULE.sub("", css)
+def drop_icon_class_rules(css: str, keep: set[str] = frozenset()) -> str:
+    """The theme's style sheet without its rules that draw ``.fa-NAME`` icons from a web font,
+    except those for the icons named in ``keep`` (which the theme's script makes as it runs)."""
+    def drop(match: re.Match) -> str:
+        names = set(re.findall(r"\.fa-([a-z0-9-]+):", match.group(0)))
+        return match.group(0) if names & keep else ""
+    return _ICON_CLASS_RULE.sub(drop, css)
+
+
+def runtime_icons(script: str, table) -> set[str]:
+    """Icons the theme's script makes as it runs (a banner's close button, ``fa-xmark``)."""
+    return {name for name in re.findall(r"fa-([a-z0-9-]+)", script)
+            if name not in ("solid", "regular", "brands") and any(name in icons for icons in table.values())}
 
 
 def _rewrite_pages(app, exception) -> None:
@@ -134,10 +160,11 @@ def _rewrite_pages(app, exception) -> None:
             raise ExtensionError(f"{page.relative_to(out)}: {error}") from None
         if new != text:
             page.write_text(new, encoding="utf-8")
-    styles = out / "_static" / THEME_STYLES
+    styles, theme_script = out / "_static" / THEME_STYLES, out / "_static" / THEME_SCRIPT
     if styles.exists():
         css = styles.read_text(encoding="utf-8")
-        trimmed = drop_icon_class_rules(css)
+        made = runtime_icons(theme_script.read_text(encoding="utf-8"), table) if theme_script.exists() else set()
+        trimmed = drop_icon_class_rules(css, made)
         if trimmed != css:
             styles.write_text(trimmed, encoding="utf-8")
 

@@ -20,7 +20,8 @@ def static(tmp_path):
     (root / "styles" / "b.css").write_text(
         '@import "../c.css";\n.b{src:url("../fonts/f.woff2?v=1") format("woff2")}\n'
         '/*# sourceMappingURL=b.css.map*/')
-    (root / "c.css").write_text(".c{color:red}")
+    (root / "c.css").write_text('.c{color:red;background:url(img/c.png)}/* @import "nowhere.css"; */'
+                                '.e:after{content:"url(kept)"}')
     (root / "d.css").write_text(".d{background:url(data:image/png;base64,AAAA)}")
     return root
 
@@ -28,7 +29,6 @@ def static(tmp_path):
 PAGE = ('<html><head>\n'
         '<link href="../_static/a.css?digest=1" rel="stylesheet" />\n'
         '<link rel="stylesheet" type="text/css" href="../_static/styles/b.css?v=2" />\n'
-        '<link rel="stylesheet" media="print" href="../_static/print.css" />\n'
         '<link rel="stylesheet" type="text/css" href="../_static/d.css" />\n'
         '</head><body><link rel="stylesheet" href="../_static/late.css" /></body></html>')
 
@@ -41,17 +41,19 @@ def _bundle_of(page: str, static: Path) -> tuple[str, str]:
 def test_a_pages_style_sheets_become_one_file_in_the_same_order(static):
     page = bundle_page(PAGE, static, {})
     head = page.split("</head>")[0]
-    assert len(re.findall(r'rel="stylesheet"', head)) == 2  # the bundle, and the print-only sheet
-    assert 'media="print" href="../_static/print.css"' in head
+    assert len(re.findall(r'rel="stylesheet"', head)) == 1
     assert 'data-bp-bundles="a.css styles/b.css d.css"' in head
     assert '<link rel="stylesheet" href="../_static/late.css" />' in page  # the body is left alone
     css, _ = _bundle_of(page, static)
     order = [css.index(rule) for rule in (".a{", ".c{", ".b{", ".d{")]
     assert order == sorted(order)  # the import takes the place of the line that imported it
     assert 'url("img/x.png")' in css  # relative to the bundle's folder, _static/
+    assert 'url("img/c.png")' in css  # in a file imported from styles/b.css: rebased once, not twice
+    assert '/* @import "nowhere.css"; */' in css and 'content:"url(kept)"' in css  # comments, strings
     assert 'url("fonts/f.woff2?v=1")' in css  # was ../fonts/ from styles/: the same file
     assert "url(data:image/png;base64,AAAA)" in css
-    assert "@charset" not in css and "sourceMappingURL" not in css and "@import" not in css
+    assert "@charset" not in css and "sourceMappingURL" not in css
+    assert "@import" not in css.replace('/* @import "nowhere.css"; */', "")
 
 
 def test_a_page_bundled_before_gets_its_bundle_rebuilt_from_the_new_files(static):
@@ -66,7 +68,25 @@ def test_a_page_bundled_before_gets_its_bundle_rebuilt_from_the_new_files(static
     assert bundle_page(again, static, {}) == again  # nothing changed: nothing to do
 
 
-def test_a_sheet_importing_from_elsewhere_cannot_be_bundled(static):
-    (static / "c.css").write_text('@import url("https://fonts.example.org/x.css");')
-    with pytest.raises(ValueError, match="https://fonts.example.org/x.css"):
+@pytest.mark.parametrize("statement", ['@import url("https://fonts.example.org/x.css");',
+                                       "@import url(https://fonts.example.org/x.css);",
+                                       '@import "c2.css" print;', "@import url(c2.css) layer(base);"])
+def test_an_import_a_bundle_cannot_hold_stops_the_build(static, statement):
+    (static / "c2.css").write_text(".c2{}")
+    (static / "c.css").write_text(statement)
+    with pytest.raises(ValueError, match=re.escape(statement[:20])):
         bundle_page(PAGE, static, {})
+
+
+def test_an_unquoted_import_is_inlined_too(static):
+    (static / "c2.css").write_text(".c2{x:url(i.png)}")
+    (static / "c.css").write_text("@import url(c2.css);")
+    css, _ = _bundle_of(bundle_page(PAGE, static, {}), static)
+    assert '.c2{x:url("i.png")}' in css and "@import" not in css
+
+
+def test_a_page_with_a_sheet_that_cannot_join_the_bundle_keeps_all_its_links(static):
+    for other in ('<link rel="stylesheet" href="https://cdn.example.org/x.css" />',
+                  '<link rel="stylesheet" media="print" href="../_static/print.css" />'):
+        page = PAGE.replace("</head>", other + "\n</head>")
+        assert bundle_page(page, static, {}) == page  # bundling the rest would move them past it

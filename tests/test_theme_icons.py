@@ -81,3 +81,32 @@ def test_the_theme_style_sheet_loses_only_its_web_font_icon_rules():
     mixed = '.a{x:1}.b,.fa-bars:before{content:"\\f0c9"}.fa-x:before,.c:before{content:"y"}'
     assert drop_icon_class_rules(mixed) == mixed
     assert drop_icon_class_rules('.a{x:1}.fa-a:before,.fa-b::before{content:"\\f000"}.c{}') == ".a{x:1}.c{}"
+
+
+def test_attributes_the_svg_sets_are_not_doubled_and_a_label_keeps_the_icon_audible(table):
+    out = inline_icons('<i class="fa-brands fa-github fa-lg" aria-hidden="true"></i>'
+                       '<i class="fa fa-moon" aria-label="Dark mode"></i>', table)
+    github, moon = re.findall(r"<svg [^>]*>", out)
+    assert github.count("aria-hidden") == 1 and 'data-prefix="fab"' in github
+    assert 'aria-label="Dark mode"' in moon and "aria-hidden" not in moon  # "fa" is Font Awesome's solid
+    assert 'data-prefix="fas"' in moon and 'data-icon="moon"' in moon
+
+
+@pytest.mark.parametrize("element", ["<i class='fa-solid fa-moon'></i>",
+                                     '<i class="fa-solid fa-xmark">&nbsp;</i>',
+                                     '<span class="x fas fa-bars" title="a > b"></span>'])
+def test_an_icon_written_another_way_stops_the_build_instead_of_vanishing(table, element):
+    with pytest.raises(ValueError, match="not replaced"):
+        inline_icons(f"<p>{element}</p>", table)
+
+
+def test_the_icons_the_theme_script_makes_as_it_runs_keep_their_rules(table):
+    import pydata_sphinx_theme
+    from theme_icons import drop_icon_class_rules, runtime_icons
+
+    static = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    made = runtime_icons((static / "scripts" / "pydata-sphinx-theme.js").read_text(encoding="utf-8"), table)
+    assert made == {"xmark"}  # the close button of the announcement and version banners
+    css = (static / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    out = drop_icon_class_rules(css, made)
+    assert ".fa-xmark:before" in out and ".fa-github:before" not in out

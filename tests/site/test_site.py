@@ -205,7 +205,7 @@ def test_a_link_within_the_page_to_a_section_far_down_lands_on_its_heading(visit
 def test_the_theme_icons_are_drawn_without_the_icon_script(visit, page):
     v = visit(page, phone=True)
     assert not [u for u in v.requests if "fontawesome" in u], f"{page} still loads Font Awesome's script"
-    assert v.page.locator("i.fa-solid, i.fas, i.fab, span.fa-solid, span.fas").count() == 0
+    assert v.page.locator(":is(i, span):is(.fa, .fas, .far, .fab, .fa-solid, .fa-regular, .fa-brands)").count() == 0
     shown = v.page.evaluate("""() => [...document.querySelectorAll('svg.svg-inline--fa')]
         .map(s => s.getBoundingClientRect()).filter(r => r.width > 0 && r.top < innerHeight)
         .map(r => [r.width, r.height])""")
