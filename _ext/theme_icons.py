@@ -1,12 +1,12 @@
 """The theme's icons drawn once, at build time, instead of by Font Awesome's script on every visit.
 
-pydata-sphinx-theme (0.17.1) loads ``scripts/fontawesome.js`` on every page: 1.49 MB (about
-400 KB gzipped), the largest file a chapter loads, and about 110 ms of script on a fast desktop
-(four times that on the phone Lighthouse imitates). Once the page has loaded it replaces each
-``<i class="fa-solid fa-NAME">`` (or ``<span>``) with that icon's SVG, then watches every later change to the page
-for new icons. All of the site's icons are in its HTML, so this module makes the same replacement
-while the site is built, from the icon table in that same script, and drops the script: the page
-gets the SVG that Font Awesome would have made, with no script to fetch or run.
+pydata-sphinx-theme (0.17.1) loads ``scripts/fontawesome.js`` on every page: 1.49 MB (530 KB
+gzipped), the largest file a chapter loads, and about 110 ms of script in Chromium on this 2-core
+machine (Lighthouse's phone counts four times that). Once the page has loaded it replaces each
+``<i class="fa-solid fa-NAME">`` (or ``<span>``) with that icon's SVG, then watches every later
+change to the page for new icons. All of the site's icons are in its HTML, so this module makes
+the same replacement while the site is built, from the icon table in that same script, and drops
+the script: the page gets the SVG that Font Awesome would have made, with no script to fetch or run.
 
 The theme's other icons, drawn by its style sheet (the arrow after an external link, for one),
 keep using the Font Awesome web fonts that style sheet declares. The style sheet's 1,881 rules
