@@ -11,12 +11,21 @@ default is a CDN, which an offline site cannot reach). They come from the npm pa
 package renders with, so the HTML and its style sheet always match. A formula KaTeX cannot
 typeset fails the build with KaTeX's message (the formula, the position), rather than showing red
 TeX to a reader.
+
+sphinxcontrib-katex starts its Node server and connects to the server's socket as soon as the
+socket's file exists. Node creates that file a moment before it listens, and a connect in between
+is refused: on a loaded 2-core machine that failed about one build or test run in a few dozen
+(ConnectionRefusedError). The server is started here the same way, with a refused connect tried
+again until the package's own start-up timeout.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
@@ -53,12 +62,38 @@ def _copy_style_and_fonts(app, exception) -> None:
         shutil.copy2(font, out / "fonts" / font.name)
 
 
+def _start_server_process(cls, rundir: Path, timeout: float):
+    """sphinxcontrib-katex's ``KaTeXServer.start_server_process``, connecting once Node listens:
+    (process, connected socket), or the package's timeout error after ``timeout`` seconds."""
+    socket_path = rundir / "katex.sock"
+    process = subprocess.Popen(cls.build_command(socket=socket_path), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if socket_path.is_socket():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            try:
+                sock.connect(str(socket_path))
+            except ConnectionRefusedError:  # the file is there, the server not listening yet
+                sock.close()
+            except TimeoutError:
+                sock.close()
+                break
+            else:
+                sock.settimeout(None)  # as the package uses it: blocking
+                return process, sock
+        time.sleep(0.001)
+    raise cls.timeout_error(timeout)
+
+
 def setup(app):
     from sphinxcontrib import katex
 
     app.setup_extension("sphinxcontrib.katex")  # _config.yml: html_math_renderer, katex_prerender
     # the package's build-time default renders a bad formula in red and carries on
     katex.KATEX_DEFAULT_OPTIONS["throwOnError"] = True
+    katex.KaTeXServer.start_server_process = classmethod(_start_server_process)
     app.connect("builder-inited", _check_katex, priority=400)  # before sphinxcontrib.katex's (500)
     app.connect("build-finished", _copy_style_and_fonts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -48,3 +48,50 @@ class _Sphinx:
 
     def connect(self, event, handler, priority=500):
         pass
+
+
+_LATE_LISTENER = """
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])  # the socket's file exists from here on
+time.sleep(0.5)      # ... but nothing listens yet: a connect now is refused
+s.listen(1)
+s.settimeout(3)      # a server nobody reached exits by itself
+conn, _ = s.accept()
+conn.sendall(b"ok")
+time.sleep(2)
+"""
+
+
+class _LateServer:
+    """A server that creates its socket's file half a second before it listens, as Node can."""
+
+    @classmethod
+    def build_command(cls, socket):
+        import sys
+
+        return [sys.executable, "-c", _LATE_LISTENER, str(socket)]
+
+    @classmethod
+    def timeout_error(cls, timeout):
+        return TimeoutError(f"no server after {timeout} s")
+
+
+def test_the_katex_server_is_connected_to_once_it_listens_not_when_its_socket_appears(tmp_path):
+    import importlib.util
+
+    from sphinxcontrib import katex
+
+    # the package's own start (a fresh copy of its module: setup() replaces it in the loaded one)
+    spec = importlib.util.spec_from_file_location("katex_as_shipped", katex.__file__)
+    shipped = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shipped)
+    with pytest.raises(ConnectionRefusedError):
+        shipped.KaTeXServer.start_server_process.__func__(_LateServer, tmp_path, 5)
+    (tmp_path / "katex.sock").unlink(missing_ok=True)
+    process, sock = math_at_build._start_server_process(_LateServer, tmp_path, 5)
+    try:
+        assert sock.recv(2) == b"ok" and sock.gettimeout() is None
+    finally:
+        sock.close()
+        process.kill()
